@@ -1,0 +1,46 @@
+"""Admin for orgs and stores. Credentials are never shown: an org only names its environment variables."""
+
+from django.contrib import admin
+
+from .models import SalesforceOrg, Store
+
+
+class StoreInline(admin.TabularInline):
+    model = Store
+    extra = 0
+    fields = ("name", "domain", "currency", "language", "active")
+    show_change_link = True
+
+
+@admin.register(SalesforceOrg)
+class SalesforceOrgAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "login_domain",
+        "api_version",
+        "auth_method",
+        "triggers_enabled",
+        "poll_interval_seconds",
+    )
+    list_filter = ("auth_method", "triggers_enabled")
+    search_fields = ("name", "username")
+    readonly_fields = ("triggers_changed_at", "triggers_changed_by", "created_at")
+    inlines = [StoreInline]
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        return qs.filter(stores__managers=request.user).distinct()
+
+
+@admin.register(Store)
+class StoreAdmin(admin.ModelAdmin):
+    list_display = ("name", "org", "domain", "currency", "language", "active")
+    list_filter = ("org", "active", "currency")
+    search_fields = ("name", "domain")
+    list_select_related = ("org",)
+    filter_horizontal = ("managers",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).managed_by(request.user)

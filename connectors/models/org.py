@@ -1,0 +1,110 @@
+"""Salesforce orgs and the stores that run from them."""
+
+from django.conf import settings
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+API_VERSION_VALIDATOR = RegexValidator(r"^\d{2,3}\.0$", _("An API version looks like 59.0."))
+ENV_PREFIX_VALIDATOR = RegexValidator(
+    r"^[A-Z][A-Z0-9_]*$", _("Use upper-case letters, digits and underscores, e.g. SF_ACME.")
+)
+
+
+class SalesforceOrgQuerySet(models.QuerySet):
+    def with_triggers_on(self):
+        return self.filter(triggers_enabled=True)
+
+    def with_triggers_off(self):
+        return self.filter(triggers_enabled=False)
+
+
+class SalesforceOrg(models.Model):
+    """One Salesforce org. Credentials are never stored: the org names the environment variables holding them."""
+
+    class AuthMethod(models.TextChoices):
+        JWT_BEARER = "jwt", _("JWT bearer (connected app + private key)")
+        PASSWORD = "password", _("Username + password + security token")
+        SESSION = "session", _("Session id + instance URL (the emulated org)")
+
+    name = models.CharField(max_length=100, unique=True)
+    login_domain = models.CharField(
+        max_length=200,
+        default="login",
+        help_text=_("'login' for production, 'test' for sandboxes, or a My Domain such as acme.my.salesforce.com."),
+    )
+    api_version = models.CharField(max_length=6, default="59.0", validators=[API_VERSION_VALIDATOR])
+    auth_method = models.CharField(max_length=10, choices=AuthMethod.choices, default=AuthMethod.SESSION)
+    username = models.CharField(max_length=200, blank=True)
+    credentials_env_prefix = models.CharField(
+        max_length=50,
+        blank=True,
+        validators=[ENV_PREFIX_VALIDATOR],
+        help_text=_(
+            "Prefix of the environment variables holding the secrets, e.g. SF_ACME -> SF_ACME_PASSWORD, "
+            "SF_ACME_SECURITY_TOKEN, SF_ACME_CONSUMER_KEY, SF_ACME_PRIVATE_KEY_FILE, SF_ACME_SESSION_ID, "
+            "SF_ACME_INSTANCE_URL, SF_ACME_CA_FILE. Empty for the emulated org of `make run`."
+        ),
+    )
+    triggers_enabled = models.BooleanField(
+        default=True,
+        help_text=_("Sync triggers: record changes, import media, adjust inventory. Off only for bulk loads."),
+    )
+    triggers_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    triggers_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    poll_interval_seconds = models.PositiveIntegerField(default=5, validators=[MinValueValidator(1)])
+    sending_paused_until = models.DateTimeField(
+        null=True, blank=True, help_text=_("Set when Salesforce answers REQUEST_LIMIT_EXCEEDED.")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SalesforceOrgQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("Salesforce org")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StoreQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(active=True)
+
+    def managed_by(self, user):
+        """The stores a user may see: all for superusers, else those they manage."""
+        if user.is_superuser:
+            return self
+        return self.filter(managers=user)
+
+
+class Store(models.Model):
+    """A storefront. Several stores run from one org and share its Accounts and Contacts."""
+
+    org = models.ForeignKey(SalesforceOrg, on_delete=models.PROTECT, related_name="stores")
+    name = models.CharField(max_length=100)
+    domain = models.CharField(max_length=253, unique=True)
+    currency = models.CharField(max_length=3, default="USD")
+    language = models.CharField(max_length=10, default="en")
+    pricebook_reference = models.CharField(
+        max_length=64, blank=True, help_text=_("SCID or Salesforce Id of the store's Pricebook2.")
+    )
+    active = models.BooleanField(default=True)
+    managers = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="managed_stores")
+
+    objects = StoreQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["org__name", "name"]
+        constraints = [models.UniqueConstraint(fields=["org", "name"], name="store_unique_name_per_org")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,165 @@
+"""Admin for the website's records. Staff who are not superusers see only their stores' records."""
+
+from django.contrib import admin
+
+from connectors.models import SalesforceOrg, Store
+
+from . import models
+
+
+class VisibleToUserAdmin(admin.ModelAdmin):
+    """Limits the changelist, change pages and foreign-key choices to what the user may see."""
+
+    readonly_fields = ("scid", "salesforce_id", "created_at", "updated_at")
+    search_fields = ("scid", "salesforce_id")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        related = db_field.related_model
+        if not request.user.is_superuser:
+            if related is Store:
+                kwargs["queryset"] = Store.objects.managed_by(request.user)
+            elif related is SalesforceOrg:
+                kwargs["queryset"] = SalesforceOrg.objects.filter(stores__managers=request.user).distinct()
+            elif hasattr(related.objects.all(), "visible_to"):
+                kwargs["queryset"] = related.objects.visible_to(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(models.Account)
+class AccountAdmin(VisibleToUserAdmin):
+    list_display = ("name", "org", "scid", "salesforce_id", "billing_country_code", "updated_at")
+    list_filter = ("org",)
+    search_fields = ("name", "scid", "salesforce_id")
+    list_select_related = ("org",)
+
+
+@admin.register(models.Contact)
+class ContactAdmin(VisibleToUserAdmin):
+    list_display = ("last_name", "first_name", "email", "account", "scid", "salesforce_id", "updated_at")
+    list_filter = ("org", "email_bounced")
+    search_fields = ("last_name", "first_name", "email", "scid", "salesforce_id")
+    list_select_related = ("account",)
+    autocomplete_fields = ("account",)
+
+
+@admin.register(models.Lead)
+class LeadAdmin(VisibleToUserAdmin):
+    list_display = ("last_name", "first_name", "company", "status", "store", "scid", "salesforce_id")
+    list_filter = ("org", "store", "status")
+    search_fields = ("last_name", "company", "email", "scid", "salesforce_id")
+    list_select_related = ("store",)
+
+
+@admin.register(models.ProductCategory)
+class ProductCategoryAdmin(VisibleToUserAdmin):
+    list_display = ("name", "parent", "tags", "scid", "salesforce_id")
+    list_filter = ("org",)
+    search_fields = ("name", "scid", "salesforce_id")
+    list_select_related = ("parent",)
+
+
+class ProductVariantInline(admin.TabularInline):
+    model = models.ProductVariant
+    extra = 0
+    fields = ("name", "sku", "price", "option_values", "tags", "scid")
+    readonly_fields = ("scid",)
+
+
+@admin.register(models.Product)
+class ProductAdmin(VisibleToUserAdmin):
+    list_display = (
+        "name",
+        "product_code",
+        "family",
+        "visibility",
+        "is_active",
+        "stock_level",
+        "scid",
+        "salesforce_id",
+    )
+    list_filter = ("org", "family", "visibility", "is_active")
+    search_fields = ("name", "product_code", "scid", "salesforce_id")
+    readonly_fields = (*VisibleToUserAdmin.readonly_fields, "cdn_url")
+    filter_horizontal = ("categories",)
+    inlines = [ProductVariantInline]
+
+
+@admin.register(models.ProductVariant)
+class ProductVariantAdmin(VisibleToUserAdmin):
+    list_display = ("name", "product", "sku", "price", "scid", "salesforce_id")
+    list_filter = ("org",)
+    search_fields = ("name", "sku", "scid", "salesforce_id")
+    list_select_related = ("product",)
+    autocomplete_fields = ("product",)
+
+
+@admin.register(models.ProductOption)
+class ProductOptionAdmin(VisibleToUserAdmin):
+    list_display = ("configured_product", "optional_product", "number", "quantity", "scid", "salesforce_id")
+    list_filter = ("org",)
+    list_select_related = ("configured_product", "optional_product")
+    autocomplete_fields = ("configured_product", "optional_product")
+
+
+@admin.register(models.Pricebook)
+class PricebookAdmin(VisibleToUserAdmin):
+    list_display = ("name", "is_active", "scid", "salesforce_id")
+    list_filter = ("org", "is_active")
+    search_fields = ("name", "scid", "salesforce_id")
+
+
+@admin.register(models.PricebookEntry)
+class PricebookEntryAdmin(VisibleToUserAdmin):
+    list_display = ("product", "pricebook", "unit_price", "currency", "is_active", "scid", "salesforce_id")
+    list_filter = ("org", "currency", "is_active")
+    search_fields = ("product__name", "scid", "salesforce_id")
+    list_select_related = ("product", "pricebook")
+    readonly_fields = (*VisibleToUserAdmin.readonly_fields, "composite_key")
+    autocomplete_fields = ("product", "pricebook")
+
+
+class OrderItemInline(admin.TabularInline):
+    model = models.OrderItem
+    extra = 0
+    fields = ("line_number", "product", "quantity", "unit_price", "scid", "salesforce_id")
+    readonly_fields = ("scid", "salesforce_id")
+    autocomplete_fields = ("product",)
+
+
+@admin.register(models.Order)
+class OrderAdmin(VisibleToUserAdmin):
+    list_display = ("scid", "store", "account", "status", "effective_date", "salesforce_id", "created_at")
+    list_filter = ("store", "status")
+    search_fields = ("scid", "salesforce_id", "account__name")
+    list_select_related = ("store", "account")
+    date_hierarchy = "effective_date"
+    autocomplete_fields = ("account", "bill_to_contact")
+    inlines = [OrderItemInline]
+
+
+@admin.register(models.OrderItem)
+class OrderItemAdmin(VisibleToUserAdmin):
+    list_display = ("order", "line_number", "product", "quantity", "unit_price", "scid", "salesforce_id")
+    list_filter = ("org",)
+    list_select_related = ("order", "product")
+    readonly_fields = (*VisibleToUserAdmin.readonly_fields, "composite_key")
+    autocomplete_fields = ("product",)
+
+
+@admin.register(models.Asset)
+class AssetAdmin(VisibleToUserAdmin):
+    list_display = ("name", "account", "contact", "status", "usage_end_date", "scid", "salesforce_id")
+    list_filter = ("org", "store", "status")
+    search_fields = ("name", "scid", "salesforce_id")
+    list_select_related = ("account", "contact")
+
+
+@admin.register(models.Case)
+class CaseAdmin(VisibleToUserAdmin):
+    list_display = ("subject", "status", "contact", "store", "scid", "salesforce_id")
+    list_filter = ("org", "store", "status")
+    search_fields = ("subject", "scid", "salesforce_id")
+    list_select_related = ("contact", "store")

@@ -1,0 +1,9 @@
+"""The sync-errors console: what failed, why, and how to fix and re-sync it."""
+
+from django.apps import AppConfig
+
+
+class SyncErrorsConfig(AppConfig):
+    name = "syncerrors"
+    verbose_name = "Sync errors"
+    default_auto_field = "django.db.models.BigAutoField"

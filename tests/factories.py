@@ -1,0 +1,164 @@
+"""factory-boy factories for every model of the foundation."""
+
+import datetime
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+
+from connectors.models import SalesforceOrg, Store
+from storefront import models
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.com")
+    is_staff = True
+    password = factory.django.Password("s3cret-pass-123")
+
+
+class SalesforceOrgFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SalesforceOrg
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Org {n}")
+
+
+class StoreFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Store
+
+    org = factory.SubFactory(SalesforceOrgFactory)
+    name = factory.Sequence(lambda n: f"Store {n}")
+    domain = factory.Sequence(lambda n: f"store{n}.example.com")
+
+
+class AccountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Account
+
+    org = factory.SubFactory(SalesforceOrgFactory)
+    name = factory.Sequence(lambda n: f"Account {n}")
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Contact
+
+    account = factory.SubFactory(AccountFactory)
+    org = factory.SelfAttribute("account.org")
+    first_name = "Ada"
+    last_name = factory.Sequence(lambda n: f"Lovelace{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.last_name.lower()}@example.com")
+
+
+class LeadFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Lead
+
+    store = factory.SubFactory(StoreFactory)
+    org = factory.SelfAttribute("store.org")
+    last_name = factory.Sequence(lambda n: f"Lead{n}")
+    company = "Acme"
+
+
+class ProductCategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.ProductCategory
+
+    org = factory.SubFactory(SalesforceOrgFactory)
+    name = factory.Sequence(lambda n: f"Category {n}")
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Product
+
+    org = factory.SubFactory(SalesforceOrgFactory)
+    name = factory.Sequence(lambda n: f"Product {n}")
+    product_code = factory.Sequence(lambda n: f"P-{n:05d}")
+    family = "Hardware"
+    stock_level = 100
+
+
+class ProductVariantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.ProductVariant
+
+    product = factory.SubFactory(ProductFactory)
+    org = factory.SelfAttribute("product.org")
+    name = factory.Sequence(lambda n: f"Variant {n}")
+    sku = factory.Sequence(lambda n: f"SKU-{n:05d}")
+    price = Decimal("19.90")
+
+
+class ProductOptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.ProductOption
+
+    configured_product = factory.SubFactory(ProductFactory)
+    org = factory.SelfAttribute("configured_product.org")
+    optional_product = factory.SubFactory(ProductFactory, org=factory.SelfAttribute("..org"))
+
+
+class PricebookFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Pricebook
+
+    org = factory.SubFactory(SalesforceOrgFactory)
+    name = factory.Sequence(lambda n: f"Price book {n}")
+
+
+class PricebookEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.PricebookEntry
+
+    pricebook = factory.SubFactory(PricebookFactory)
+    org = factory.SelfAttribute("pricebook.org")
+    product = factory.SubFactory(ProductFactory, org=factory.SelfAttribute("..org"))
+    unit_price = Decimal("25.00")
+
+
+class OrderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Order
+
+    store = factory.SubFactory(StoreFactory)
+    org = factory.SelfAttribute("store.org")
+    account = factory.SubFactory(AccountFactory, org=factory.SelfAttribute("..org"))
+    effective_date = factory.LazyFunction(datetime.date.today)
+
+
+class OrderItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.OrderItem
+
+    order = factory.SubFactory(OrderFactory)
+    org = factory.SelfAttribute("order.org")
+    product = factory.SubFactory(ProductFactory, org=factory.SelfAttribute("..org"))
+    quantity = Decimal("1")
+    unit_price = Decimal("25.00")
+    line_number = factory.Sequence(lambda n: n + 1)
+
+
+class AssetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Asset
+
+    account = factory.SubFactory(AccountFactory)
+    org = factory.SelfAttribute("account.org")
+    name = factory.Sequence(lambda n: f"Subscription {n}")
+
+
+class CaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Case
+
+    contact = factory.SubFactory(ContactFactory)
+    org = factory.SelfAttribute("contact.org")
+    subject = factory.Sequence(lambda n: f"Case {n}")
