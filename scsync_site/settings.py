@@ -125,7 +125,6 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 CDN_BASE_URL = env.str("CDN_BASE_URL", default="http://127.0.0.1:8000/media/")
 
 LOGIN_URL = "admin:login"
-FORMS_URLFIELD_ASSUME_HTTPS = True
 
 # --- Celery -----------------------------------------------------------------------------------------------
 _BROKER_DIR = VAR_DIR / "celery-broker"

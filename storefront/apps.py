@@ -7,3 +7,12 @@ class StorefrontConfig(AppConfig):
     name = "storefront"
     verbose_name = "Website records"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from changeevents.recording import connect_receivers
+        from changeevents.registry import registry
+
+        from .sync import register_sync_mappings
+
+        register_sync_mappings()
+        connect_receivers(m.model for m in registry.all() if m.model._meta.app_label == self.label)

@@ -4,10 +4,11 @@ Accounts, Contacts, products and price books belong to the org and are shared by
 Orders (and the Leads, Cases and Assets a store captured) belong to a store.
 """
 
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from changeevents.recording import remember_snapshot
 from connectors.models import SalesforceOrg, Store
 
 from .querysets import OrgScopedQuerySet, StoreScopedQuerySet
@@ -47,6 +48,21 @@ class SyncedRecord(models.Model):
                 name="%(app_label)s_%(class)s_sfid_unique_per_org",
             )
         ]
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        remember_snapshot(instance)  # so a later save records only the fields that changed
+        return instance
+
+    def save(self, *args, **kwargs):
+        # One transaction for the row and its change event (Django sends post_save outside its own).
+        with transaction.atomic(using=kwargs.get("using")):
+            super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        with transaction.atomic(using=kwargs.get("using")):
+            return super().delete(*args, **kwargs)
 
 
 class StoreRecord(SyncedRecord):

@@ -7,3 +7,10 @@ class SyncErrorsConfig(AppConfig):
     name = "syncerrors"
     verbose_name = "Sync errors"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from changeevents.failures import register_failure_recorder
+
+        from .recording import record_sync_errors
+
+        register_failure_recorder(record_sync_errors)

@@ -1,0 +1,40 @@
+"""How the engine reports failed and held events without importing the console (imports point one way).
+
+`syncerrors` registers a recorder in its AppConfig.ready(); the engine calls `report_failures()` once per
+batch with every failure of that batch, roots before the events they hold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .models import ChangeEvent
+
+
+@dataclass
+class EventFailure:
+    event: ChangeEvent
+    status_code: str
+    message: str
+    fields: list[str] = field(default_factory=list)
+    raw_response: str = ""
+    payload: dict = field(default_factory=dict)
+    blocked_by: ChangeEvent | None = None  # set for held events: the failed event they wait behind
+
+
+FailureRecorder = Callable[[list[EventFailure]], None]
+_recorders: list[FailureRecorder] = []
+
+
+def register_failure_recorder(recorder: FailureRecorder) -> None:
+    if recorder not in _recorders:
+        _recorders.append(recorder)
+
+
+def report_failures(failures: list[EventFailure]) -> None:
+    if not failures:
+        return
+    ordered = sorted(failures, key=lambda f: f.blocked_by is not None)
+    for recorder in _recorders:
+        recorder(ordered)

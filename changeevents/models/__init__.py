@@ -1,0 +1,4 @@
+"""Models of the sync engine, one module per concern."""
+
+from .events import ChangeEvent, DeliveryAttempt  # noqa: F401
+from .locks import SyncLock  # noqa: F401

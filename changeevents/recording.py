@@ -1,0 +1,184 @@
+"""Recording change events: the outbox rows written in the same transaction as the website's change.
+
+Signals cover save() and delete(). Bulk paths (bulk_create, queryset.update, queryset.delete of raw rows)
+fire no signals: call `record_bulk()` with the affected instances inside the same transaction.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, transaction
+
+from .models import ChangeEvent
+from .registry import SyncMapping, registry
+from .triggers import triggers_enabled
+
+SNAPSHOT_ATTR = "_sync_snapshot"
+_suppressed: ContextVar[bool] = ContextVar("scsync_recording_suppressed", default=False)
+_json = DjangoJSONEncoder()
+
+
+@contextlib.contextmanager
+def recording_suppressed() -> Iterator[None]:
+    """Inside this block nothing is recorded: used by the downstream sync, so its writes make no echo."""
+    token = _suppressed.set(True)
+    try:
+        yield
+    finally:
+        _suppressed.reset(token)
+
+
+def is_suppressed() -> bool:
+    return _suppressed.get()
+
+
+def _jsonable(value):
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return _json.default(value)
+
+
+def snapshot(instance: models.Model, mapping: SyncMapping | None = None) -> dict:
+    """The tracked field values of an instance, JSON-ready (what an update is compared against)."""
+    mapping = mapping or registry.for_model(type(instance))
+    return {name: _jsonable(getattr(instance, name)) for name in mapping.tracked_fields}
+
+
+def remember_snapshot(instance: models.Model) -> None:
+    """Keep the tracked values as loaded; skipped when some are deferred (reading them would query)."""
+    if not registry.is_registered(type(instance)):
+        return
+    mapping = registry.for_model(type(instance))
+    if instance.get_deferred_fields().intersection(mapping.tracked_fields):
+        return
+    setattr(instance, SNAPSHOT_ATTR, snapshot(instance, mapping))
+
+
+def store_id_of(instance: models.Model, mapping: SyncMapping) -> int | None:
+    if not mapping.store_path:
+        return None
+    *path, last = mapping.store_path.split("__")
+    target = instance
+    for step in path:
+        target = getattr(target, step, None)
+        if target is None:
+            return None
+    return getattr(target, f"{last}_id", None)
+
+
+def _should_record(instance: models.Model) -> SyncMapping | None:
+    model = type(instance)
+    if _suppressed.get() or not registry.is_registered(model):
+        return None
+    mapping = registry.for_model(model)
+    if not mapping.syncs_upstream or not triggers_enabled(instance.org_id):
+        return None
+    return mapping
+
+
+def build_event(instance, mapping: SyncMapping, event_type: str, changed: dict) -> ChangeEvent:
+    return ChangeEvent(
+        org_id=instance.org_id,
+        store_id=store_id_of(instance, mapping),
+        direction=ChangeEvent.Direction.UPSTREAM,
+        sobject=mapping.sobject,
+        model_label=mapping.label,
+        object_pk=instance.pk,
+        event_type=event_type,
+        changed_fields=changed,
+        scid=instance.scid,
+        salesforce_id=instance.salesforce_id,
+    )
+
+
+def record_save(sender, instance, created=False, raw=False, **kwargs) -> ChangeEvent | None:
+    """post_save receiver: a create with every tracked field, or an update with only the changed ones."""
+    if raw:
+        return None
+    mapping = _should_record(instance)
+    current = snapshot(instance, mapping) if mapping else None
+    previous = getattr(instance, SNAPSHOT_ATTR, None)
+    if mapping is None:
+        remember_snapshot(instance)
+        return None
+    if created:
+        event_type, changed = ChangeEvent.EventType.CREATE, current
+    else:
+        changed = {k: v for k, v in current.items() if previous is None or previous.get(k) != v}
+        event_type = ChangeEvent.EventType.UPDATE
+        if not changed:
+            return None
+    setattr(instance, SNAPSHOT_ATTR, current)
+    event = build_event(instance, mapping, event_type, changed)
+    event.save()
+    schedule_dispatch(instance.org_id)
+    return event
+
+
+def record_delete(sender, instance, **kwargs) -> ChangeEvent | None:
+    """post_delete receiver: a delete event carrying the SCID and Salesforce Id (the row is gone)."""
+    mapping = _should_record(instance)
+    if mapping is None:
+        return None
+    event = build_event(instance, mapping, ChangeEvent.EventType.DELETE, {})
+    event.save()
+    schedule_dispatch(instance.org_id)
+    return event
+
+
+def record_bulk(
+    instances: Iterable[models.Model], event_type: str, changed_fields: Iterable[str] | None = None
+) -> list[ChangeEvent]:
+    """Record events for rows written by a bulk path (bulk_create, queryset.update), in one INSERT.
+
+    Call it inside the transaction that wrote the rows. `changed_fields` limits an update's payload to
+    those fields (default: every tracked field). Honours the triggers switch and suppression like the
+    receivers do. Returns the events written.
+    """
+    events: list[ChangeEvent] = []
+    enabled_orgs: dict[int, bool] = {}
+    for instance in instances:
+        model = type(instance)
+        if _suppressed.get() or not registry.is_registered(model):
+            continue
+        mapping = registry.for_model(model)
+        if instance.org_id not in enabled_orgs:
+            enabled_orgs[instance.org_id] = mapping.syncs_upstream and triggers_enabled(instance.org_id)
+        if not enabled_orgs[instance.org_id]:
+            continue
+        values = snapshot(instance, mapping)
+        if changed_fields is not None and event_type == ChangeEvent.EventType.UPDATE:
+            wanted = {model._meta.get_field(f).attname for f in changed_fields}
+            values = {k: v for k, v in values.items() if k in wanted}
+        events.append(build_event(instance, mapping, event_type, {} if event_type == "delete" else values))
+    ChangeEvent.objects.bulk_create(events, batch_size=1000)
+    for org_id in {e.org_id for e in events}:
+        schedule_dispatch(org_id)
+    return events
+
+
+def schedule_dispatch(org_id: int) -> None:
+    """After commit, wake the org's upstream dispatcher once per transaction (the outbox is the truth)."""
+    connection = transaction.get_connection()
+    if any(getattr(func, "scsync_org_id", None) == org_id for _, func, _ in connection.run_on_commit):
+        return
+
+    def wake() -> None:
+        from .tasks import dispatch_upstream_task
+
+        dispatch_upstream_task.delay(org_id)
+
+    wake.scsync_org_id = org_id
+    transaction.on_commit(wake, robust=True)
+
+
+def connect_receivers(models_to_track: Iterable[type[models.Model]]) -> None:
+    from django.db.models.signals import post_delete, post_save
+
+    for model in models_to_track:
+        post_save.connect(record_save, sender=model, dispatch_uid=f"scsync-record-save-{model._meta.label_lower}")
+        post_delete.connect(record_delete, sender=model, dispatch_uid=f"scsync-record-delete-{model._meta.label_lower}")

@@ -1,0 +1,35 @@
+"""Celery tasks of the sync engine: thin, take ids, call a service."""
+
+import logging
+
+from celery import shared_task
+
+from connectors.models import SalesforceOrg
+
+from .locks import held_lock
+from .models import ChangeEvent
+from .upstream import dispatch_org
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def dispatch_upstream_task(org_id: int) -> str:
+    """Push an org's pending events; a run already going for the org makes this one a no-op."""
+    if not SalesforceOrg.objects.filter(pk=org_id).exists():
+        return "no such org"
+    with held_lock(f"upstream:{org_id}", lease_seconds=600) as acquired:
+        if not acquired:
+            return "already running"
+        summary = dispatch_org(org_id)
+    logger.info("upstream org %s: %s", org_id, summary)
+    return str(summary)
+
+
+@shared_task(ignore_result=True)
+def sweep_upstream_task() -> int:
+    """Wake the dispatcher of every org with due events: a lost message or a killed worker delays nothing long."""
+    org_ids = list(ChangeEvent.objects.upstream().due().values_list("org_id", flat=True).distinct())
+    for org_id in org_ids:
+        dispatch_upstream_task.delay(org_id)
+    return len(org_ids)

@@ -1,0 +1,33 @@
+"""The sync-triggers switch: read from the database at each write, so switching takes effect at once."""
+
+import logging
+
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.utils import timezone
+
+from connectors.models import SalesforceOrg
+
+logger = logging.getLogger(__name__)
+
+
+def triggers_enabled(org_id: int) -> bool:
+    """Whether the org's sync triggers are on right now (one indexed read; no cache, so no staleness)."""
+    return SalesforceOrg.objects.filter(pk=org_id, triggers_enabled=True).exists()
+
+
+def set_triggers(org: SalesforceOrg, enabled: bool, user=None, reason: str = "") -> bool:
+    """Switch an org's sync triggers, logging who and when. Returns True if the value changed."""
+    changed = (
+        SalesforceOrg.objects.filter(pk=org.pk)
+        .exclude(triggers_enabled=enabled)
+        .update(triggers_enabled=enabled, triggers_changed_at=timezone.now(), triggers_changed_by=user)
+    )
+    org.refresh_from_db(fields=["triggers_enabled", "triggers_changed_at", "triggers_changed_by"])
+    message = f"Sync triggers switched {'on' if enabled else 'off'}. {reason}".strip()
+    if changed:
+        logger.info("org %s: %s (by %s)", org.pk, message, user or "system")
+    if changed and user is not None:
+        LogEntry.objects.log_actions(
+            user_id=user.pk, queryset=[org], action_flag=CHANGE, change_message=message, single_object=True
+        )
+    return bool(changed)

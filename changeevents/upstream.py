@@ -1,0 +1,307 @@
+"""The upstream dispatcher: claims pending change events and pushes each record's current state to Salesforce.
+
+One cycle: claim due events by status (SKIP LOCKED on PostgreSQL), fold each record's events together, hold
+what waits behind a failure, then per object, parents first, upsert current states through sObject
+Collections on External_ID__c (200 a call), children naming parents by external ID; deletes go by Id,
+children first. Every record's result is written in bulk.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections import defaultdict
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from connectors.models import SalesforceOrg
+from connectors.salesforce import SalesforceCallError, client_for_org
+
+from .models import ChangeEvent
+from .outcomes import HELD_BEHIND_PARENT, DispatchSummary, Outcomes
+from .payloads import build_payload
+from .registry import SyncMapping, registry
+
+logger = logging.getLogger(__name__)
+Status = ChangeEvent.Status
+RecordKey = tuple[str, int]
+ALREADY_DELETED = {"ENTITY_IS_DELETED", "INVALID_CROSS_REFERENCE_KEY", "NOT_FOUND"}
+BLOCKING = (Status.FAILED, Status.HELD)
+
+
+class SendingPaused(Exception):
+    """Salesforce answered REQUEST_LIMIT_EXCEEDED: stop sending for this org until the pause ends."""
+
+
+def claim_events(org_id: int, limit: int, owner: str) -> list[ChangeEvent]:
+    """Claim up to `limit` due upstream events of an org with a lease; concurrent claimers skip locked rows."""
+    now = timezone.now()
+    lease = now + timedelta(seconds=settings.SCSYNC_CLAIM_LEASE_SECONDS)
+    with transaction.atomic():
+        due = ChangeEvent.objects.upstream().filter(org_id=org_id).due(now).order_by("id")
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True)
+        ids = list(due.values_list("id", flat=True)[:limit])
+        ChangeEvent.objects.filter(id__in=ids).update(status=Status.IN_FLIGHT, claimed_until=lease, claimed_by=owner)
+    return list(ChangeEvent.objects.filter(id__in=ids, claimed_by=owner).order_by("id"))
+
+
+def dispatch_org(org_id: int, batch_size: int = 2000, max_batches: int | None = None) -> DispatchSummary:
+    """Send an org's due upstream events until none are left; returns what happened."""
+    summary = DispatchSummary()
+    org = SalesforceOrg.objects.get(pk=org_id)
+    owner = uuid.uuid4().hex
+    batches = 0
+    while max_batches is None or batches < max_batches:
+        org.refresh_from_db(fields=["sending_paused_until"])
+        if org.sending_paused_until and org.sending_paused_until > timezone.now():
+            summary.paused_until = org.sending_paused_until
+            break
+        events = claim_events(org.pk, batch_size, owner)
+        if not events:
+            break
+        batches += 1
+        summary.claimed += len(events)
+        BatchDispatcher(org, owner, summary).run(events)
+    return summary
+
+
+class BatchDispatcher:
+    def __init__(self, org: SalesforceOrg, owner: str, summary: DispatchSummary):
+        self.org = org
+        self.owner = owner
+        self.summary = summary
+        self.outcomes = Outcomes(summary)
+        self.failed_records: dict[RecordKey, ChangeEvent] = {}  # record -> root failed event
+        self._client = None
+
+    @property
+    def client(self):
+        if self._client is None:
+            self._client = client_for_org(self.org)
+        return self._client
+
+    def run(self, events: list[ChangeEvent]) -> None:
+        groups: dict[RecordKey, list[ChangeEvent]] = defaultdict(list)
+        for event in events:
+            groups[(event.model_label, event.object_pk)].append(event)
+        try:
+            self.hold_behind_earlier_events(groups)
+            ordered = registry.parents_first()
+            for mapping in ordered:
+                self.send_upserts(mapping, self._groups_of(groups, mapping, deletes=False))
+            for mapping in reversed(ordered):
+                self.send_deletes(mapping, self._groups_of(groups, mapping, deletes=True))
+        except SendingPaused:
+            unfinished = [e for evs in groups.values() for e in evs if e.pk not in self.outcomes.changed]
+            self.outcomes.defer(unfinished, until=self.summary.paused_until)
+        finally:
+            unfinished = [e for evs in groups.values() for e in evs if e.pk not in self.outcomes.changed]
+            self.outcomes.defer(unfinished, until=timezone.now())
+            self.outcomes.write()
+
+    @staticmethod
+    def _groups_of(groups, mapping: SyncMapping, deletes: bool) -> dict[RecordKey, list[ChangeEvent]]:
+        return {
+            key: evs
+            for key, evs in groups.items()
+            if key[0] == mapping.label and (evs[-1].event_type == ChangeEvent.EventType.DELETE) == deletes
+        }
+
+    # --- holds --------------------------------------------------------------------------------------------
+    def hold_behind_earlier_events(self, groups: dict[RecordKey, list[ChangeEvent]]) -> None:
+        """A record's newer events wait while an older one failed (held) or is in another worker's hands."""
+        if not groups:
+            return
+        batch_ids = [e.pk for evs in groups.values() for e in evs]
+        earlier = (
+            ChangeEvent.objects.upstream()
+            .filter(model_label__in={k[0] for k in groups}, object_pk__in={k[1] for k in groups})
+            .filter(status__in=(*BLOCKING, Status.IN_FLIGHT))
+            .exclude(id__in=batch_ids)
+            .order_by("id")
+        )
+        for blocking in earlier:
+            key = (blocking.model_label, blocking.object_pk)
+            if key not in groups or key in self.failed_records:
+                continue
+            events = groups.pop(key)
+            if blocking.status == Status.IN_FLIGHT:
+                self.outcomes.defer(events, until=blocking.claimed_until)
+                continue
+            root = blocking.blocked_by if blocking.status == Status.HELD and blocking.blocked_by else blocking
+            self.failed_records[key] = root
+            self.outcomes.held(events, root, "INVALID_CHANGE_EVENT")
+
+    def parent_blocks(self, mapping: SyncMapping, instances: list) -> dict[RecordKey, ChangeEvent | None]:
+        """Parents that failed (-> their root event) or are still on their way (-> None) for these instances."""
+        wanted: set[RecordKey] = set()
+        for instance in instances:
+            for link in mapping.parents:
+                parent_pk = getattr(instance, mapping.model._meta.get_field(link.field).attname)
+                if parent_pk is not None and link.sobject in _sobjects():
+                    wanted.add((registry.for_sobject(link.sobject).label, parent_pk))
+        blocks: dict[RecordKey, ChangeEvent | None] = {k: v for k, v in self.failed_records.items() if k in wanted}
+        if not wanted:
+            return blocks
+        open_parent_events = (
+            ChangeEvent.objects.upstream()
+            .filter(model_label__in={k[0] for k in wanted}, object_pk__in={k[1] for k in wanted})
+            .filter(status__in=(*BLOCKING, Status.PENDING, Status.IN_FLIGHT))
+            .exclude(id__in=list(self.outcomes.changed))
+            .select_related("blocked_by")
+            .order_by("id")
+        )
+        for event in open_parent_events:
+            key = (event.model_label, event.object_pk)
+            if key not in wanted or blocks.get(key) is not None:
+                continue
+            if event.status in BLOCKING:
+                blocks[key] = event.blocked_by if event.status == Status.HELD and event.blocked_by else event
+            else:
+                blocks.setdefault(key, None)
+        return blocks
+
+    # --- upserts ------------------------------------------------------------------------------------------
+    def send_upserts(self, mapping: SyncMapping, groups: dict[RecordKey, list[ChangeEvent]]) -> None:
+        if not groups:
+            return
+        parent_fields = [link.field for link in mapping.parents]
+        instances = {
+            obj.pk: obj
+            for obj in mapping.model.objects.select_related(*parent_fields).filter(pk__in=[k[1] for k in groups])
+        }
+        blocks = self.parent_blocks(mapping, list(instances.values()))
+        ready: list[tuple[list[ChangeEvent], object, dict]] = []
+        for key, events in groups.items():
+            instance = instances.get(key[1])
+            if instance is None:  # deleted since; its delete event carries the change
+                self.outcomes.superseded(events)
+                continue
+            blocker = self._blocking_parent(mapping, instance, blocks)
+            if blocker is False:
+                ready.append((events, instance, build_payload(instance, mapping)))
+            elif blocker is None:
+                self.outcomes.defer(events)
+            else:
+                self.failed_records[key] = blocker
+                self.outcomes.held(events, blocker, HELD_BEHIND_PARENT, build_payload(instance, mapping))
+        for bypass in (False, True):
+            group = [r for r in ready if any(e.duplicate_rule_bypass for e in r[0]) == bypass]
+            for start in range(0, len(group), 200):
+                self._upsert_chunk(mapping, group[start : start + 200], allow_duplicates=bypass)
+
+    def _blocking_parent(self, mapping, instance, blocks) -> ChangeEvent | None | bool:
+        """False: nothing blocks. None: a parent is still pending. An event: the parent's root failure."""
+        result: ChangeEvent | None | bool = False
+        for link in mapping.parents:
+            if link.sobject not in _sobjects():
+                continue
+            parent_pk = getattr(instance, mapping.model._meta.get_field(link.field).attname)
+            key = (registry.for_sobject(link.sobject).label, parent_pk)
+            if parent_pk is None or key not in blocks:
+                continue
+            if blocks[key] is not None:
+                return blocks[key]
+            result = None
+        return result
+
+    def _upsert_chunk(self, mapping: SyncMapping, chunk: list, allow_duplicates: bool = False) -> None:
+        started = time.monotonic()
+        headers = {"Sforce-Duplicate-Rule-Header": "allowSave=true"} if allow_duplicates else None
+        try:
+            payloads = [payload for _, _, payload in chunk]
+            results = self.client.upsert_records(mapping.sobject, payloads, mapping.external_id, headers=headers)
+        except SalesforceCallError as exc:
+            self.summary.api_calls += 1
+            self._chunk_failed([(events, payload) for events, _, payload in chunk], exc, started)
+            return
+        self.summary.api_calls += 1
+        duration = int((time.monotonic() - started) * 1000)
+        sfid_updates = []
+        for (events, instance, payload), result in zip(chunk, results, strict=True):
+            if result.success:
+                self.outcomes.synced(events, result.id or "", duration)
+                if result.id and instance.salesforce_id != result.id:
+                    instance.salesforce_id = result.id
+                    sfid_updates.append(instance)
+            elif result.error.transient:
+                if not self.outcomes.retry_later(events, result.error, duration):
+                    self._record_failed(events, result.error, payload, duration)
+            else:
+                self._record_failed(events, result.error, payload, duration)
+        # queryset-level write: no signal, so storing the Id records no new event
+        mapping.model.objects.bulk_update(sfid_updates, ["salesforce_id"], batch_size=500)
+
+    def _record_failed(self, events, failure, payload, duration=0) -> None:
+        root = self.outcomes.failed(events, failure, payload, duration)
+        self.failed_records[(root.model_label, root.object_pk)] = root
+
+    def _chunk_failed(self, chunk: list[tuple[list[ChangeEvent], dict]], exc: SalesforceCallError, started) -> None:
+        failure = exc.failure
+        duration = int((time.monotonic() - started) * 1000)
+        if failure.status_code == "REQUEST_LIMIT_EXCEEDED":
+            self._pause_sending(failure)
+        for events, payload in chunk:
+            if failure.transient:
+                if not self.outcomes.retry_later(events, failure, duration):
+                    self._record_failed(events, failure, payload, duration)
+            else:
+                self._record_failed(events, failure, payload, duration)
+
+    def _pause_sending(self, failure) -> None:
+        pause = getattr(settings, "SCSYNC_LIMIT_PAUSE_SECONDS", 300)
+        until = timezone.now() + timedelta(seconds=pause)
+        SalesforceOrg.objects.filter(pk=self.org.pk).update(sending_paused_until=until)
+        self.summary.paused_until = until
+        logger.warning("org %s: %s; sending paused until %s", self.org.pk, failure.message, until)
+        raise SendingPaused
+
+    # --- deletes ------------------------------------------------------------------------------------------
+    def send_deletes(self, mapping: SyncMapping, groups: dict[RecordKey, list[ChangeEvent]]) -> None:
+        if not groups:
+            return
+        known = _known_salesforce_ids(groups)
+        to_send: list[tuple[list[ChangeEvent], str]] = []
+        for key, events in groups.items():
+            salesforce_id = next((e.salesforce_id for e in reversed(events) if e.salesforce_id), known.get(key, ""))
+            if salesforce_id:
+                to_send.append((events, salesforce_id))
+            else:  # never reached Salesforce: nothing to delete there
+                self.outcomes.synced(events)
+        for start in range(0, len(to_send), 200):
+            chunk = to_send[start : start + 200]
+            started = time.monotonic()
+            try:
+                results = self.client.delete_records([sfid for _, sfid in chunk])
+            except SalesforceCallError as exc:
+                self.summary.api_calls += 1
+                self._chunk_failed([(events, {"Id": sfid}) for events, sfid in chunk], exc, started)
+                continue
+            self.summary.api_calls += 1
+            for (events, sfid), result in zip(chunk, results, strict=True):
+                if result.success or result.error.status_code in ALREADY_DELETED:
+                    self.outcomes.synced(events, sfid)
+                elif result.error.transient and self.outcomes.retry_later(events, result.error):
+                    continue
+                else:
+                    self._record_failed(events, result.error, {"Id": sfid})
+
+
+def _known_salesforce_ids(groups: dict[RecordKey, list[ChangeEvent]]) -> dict[RecordKey, str]:
+    """Salesforce Ids learnt by earlier events of deleted records (a create synced after the delete was recorded)."""
+    rows = (
+        ChangeEvent.objects.upstream()
+        .filter(model_label__in={k[0] for k in groups}, object_pk__in={k[1] for k in groups})
+        .exclude(salesforce_id="")
+        .values_list("model_label", "object_pk", "salesforce_id")
+    )
+    return {(label, pk): sfid for label, pk, sfid in rows}
+
+
+def _sobjects() -> set[str]:
+    return {m.sobject for m in registry.all()}

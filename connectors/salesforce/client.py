@@ -1,0 +1,215 @@
+"""SalesforceClient: simple-salesforce with Collections helpers, normalised errors and bounded re-authentication.
+
+simple-salesforce re-logs in on 401 only with login credentials and without a cap; this client never lets it
+(it builds sessions itself) and re-authenticates at most once per call, one thread at a time per org.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Iterable, Iterator
+
+import requests
+from simple_salesforce import Salesforce
+from simple_salesforce.exceptions import SalesforceError
+
+from connectors.models import SalesforceOrg
+
+from .connection import Connection, connection_for
+from .results import RecordResult, SalesforceCallError, SalesforceFailure
+
+logger = logging.getLogger(__name__)
+
+COLLECTION_LIMIT = 200
+TIMEOUT = (10, 120)  # connect, read (seconds)
+_clients: dict[int, SalesforceClient] = {}
+_clients_lock = threading.Lock()
+
+
+def client_for_org(org: SalesforceOrg) -> SalesforceClient:
+    """A client per org per process, rebuilt when the org's connection settings change."""
+    connection = connection_for(org)
+    with _clients_lock:
+        client = _clients.get(org.pk)
+        if client is None or client.connection != connection:
+            client = SalesforceClient(connection)
+            _clients[org.pk] = client
+        return client
+
+
+def forget_clients() -> None:
+    with _clients_lock:
+        _clients.clear()
+
+
+def _failure_from_http(response: requests.Response) -> SalesforceFailure:
+    status = response.status_code
+    body = response.text
+    try:
+        parsed = response.json()
+    except ValueError:
+        parsed = None
+    if isinstance(parsed, list) and parsed and isinstance(parsed[0], dict):
+        failure = SalesforceFailure.from_error_dict(parsed[0], http_status=status, raw=body)
+        if status >= 500 and failure.status_code == "UNKNOWN_EXCEPTION":
+            return SalesforceFailure("HTTP_5XX", failure.message, failure.fields, status, body)
+        return failure
+    code = "HTTP_5XX" if status >= 500 else f"HTTP_{status}"
+    return SalesforceFailure(code, f"Salesforce answered HTTP {status}: {body[:500]}", (), status, body)
+
+
+class SalesforceClient:
+    def __init__(self, connection: Connection):
+        self.connection = connection
+        self._auth_lock = threading.Lock()
+        self._generation = 0
+        self.api_usage: tuple[int, int] | None = None
+        self.sf = self._build()
+
+    # --- sessions -----------------------------------------------------------------------------------------
+    def _http_session(self) -> requests.Session:
+        session = requests.Session()
+        if self.connection.ca_file:
+            session.verify = self.connection.ca_file
+        return session
+
+    def _build(self, session_id: str | None = None) -> Salesforce:
+        c = self.connection
+        common = {"version": c.api_version, "session": self._http_session()}
+        if c.auth_method == SalesforceOrg.AuthMethod.SESSION:
+            return Salesforce(instance_url=c.instance_url, session_id=session_id or c.session_id, **common)
+        domain = c.domain if c.domain in ("login", "test") else c.domain.removesuffix(".salesforce.com")
+        if c.auth_method == SalesforceOrg.AuthMethod.JWT_BEARER:
+            return Salesforce(
+                username=c.username,
+                consumer_key=c.consumer_key,
+                privatekey_file=c.private_key_file,
+                domain=domain,
+                **common,
+            )
+        return Salesforce(
+            username=c.username, password=c.password, security_token=c.security_token, domain=domain, **common
+        )
+
+    def _reauthenticate(self, seen_generation: int) -> None:
+        """Get a new session once; threads that saw the same expired session wait and reuse it."""
+        with self._auth_lock:
+            if self._generation != seen_generation:
+                return
+            c = self.connection
+            if c.auth_method == SalesforceOrg.AuthMethod.SESSION:
+                self.sf = self._build(session_id=self._client_credentials_token())
+            else:
+                self.sf = self._build()
+            self._generation += 1
+            logger.info("re-authenticated with %s", c.instance_url or c.domain)
+
+    def _client_credentials_token(self) -> str:
+        c = self.connection
+        if not (c.consumer_key and c.consumer_secret):
+            raise SalesforceCallError(
+                SalesforceFailure("INVALID_SESSION_ID", "Session expired and no client credentials to renew it.")
+            )
+        response = self._http_session().post(
+            f"{c.instance_url.rstrip('/')}/services/oauth2/token",
+            data={"grant_type": "client_credentials", "client_id": c.consumer_key, "client_secret": c.consumer_secret},
+            timeout=TIMEOUT,
+        )
+        if response.status_code != 200:
+            raise SalesforceCallError(_failure_from_http(response))
+        return response.json()["access_token"]
+
+    # --- calls --------------------------------------------------------------------------------------------
+    def call(self, path: str, method: str = "GET", **kwargs) -> object:
+        """A REST call under /services/data/vNN.N/; raises SalesforceCallError with a normalised failure."""
+        generation = self._generation
+        try:
+            return self._call_once(path, method, **kwargs)
+        except SalesforceCallError as exc:
+            if exc.failure.status_code != "INVALID_SESSION_ID":
+                raise
+        self._reauthenticate(generation)
+        return self._call_once(path, method, **kwargs)
+
+    def _call_once(self, path: str, method: str, **kwargs) -> object:
+        kwargs.setdefault("timeout", TIMEOUT)
+        try:
+            result = self.sf.restful(path, method=method, **kwargs)
+        except SalesforceError as exc:
+            raise SalesforceCallError(self._failure_from_exception(exc)) from exc
+        except requests.Timeout as exc:
+            raise SalesforceCallError(SalesforceFailure("TIMEOUT", f"No answer from Salesforce: {exc}")) from exc
+        except requests.ConnectionError as exc:
+            raise SalesforceCallError(SalesforceFailure("CONNECTION_ERROR", f"Connection failed: {exc}")) from exc
+        except ValueError as exc:  # a body that is not JSON
+            raise SalesforceCallError(SalesforceFailure("UNPARSEABLE_RESPONSE", str(exc))) from exc
+        finally:
+            self._read_usage()
+        return result
+
+    @staticmethod
+    def _failure_from_exception(exc: SalesforceError) -> SalesforceFailure:
+        content = exc.content
+        raw = json.dumps(content) if not isinstance(content, str | bytes) else str(content)
+        if isinstance(content, list) and content and isinstance(content[0], dict):
+            failure = SalesforceFailure.from_error_dict(content[0], http_status=exc.status, raw=raw)
+        else:
+            failure = SalesforceFailure(f"HTTP_{exc.status}", str(content)[:500], (), exc.status, raw)
+        if exc.status >= 500:
+            return SalesforceFailure("HTTP_5XX", failure.message, failure.fields, exc.status, raw)
+        return failure
+
+    def _read_usage(self) -> None:
+        usage = (self.sf.api_usage or {}).get("api-usage")
+        if usage is not None:
+            self.api_usage = (usage.used, usage.total)
+
+    # --- sObject Collections ------------------------------------------------------------------------------
+    def upsert_records(
+        self, sobject: str, records: list[dict], external_id_field: str, headers: dict | None = None
+    ) -> list[RecordResult]:
+        """Collections upsert (PATCH composite/sobjects/{sobject}/{field}), <= 200 records, allOrNone false."""
+        _check_size(records)
+        body = {"allOrNone": False, "records": [{"attributes": {"type": sobject}, **r} for r in records]}
+        items = self.call(
+            f"composite/sobjects/{sobject}/{external_id_field}", method="PATCH", json=body, headers=headers or {}
+        )
+        return _results(items, len(records))
+
+    def delete_records(self, ids: list[str]) -> list[RecordResult]:
+        """Collections delete by Id, <= 200 ids, allOrNone false."""
+        _check_size(ids)
+        items = self.call("composite/sobjects", method="DELETE", params={"ids": ",".join(ids), "allOrNone": "false"})
+        return _results(items, len(ids))
+
+    def query_all(self, soql: str) -> Iterator[dict]:
+        """Every row of a queryAll (deleted rows included), following nextRecordsUrl."""
+        page = self.call("queryAll/", params={"q": soql})
+        while True:
+            yield from page.get("records", [])
+            if page.get("done", True):
+                return
+            locator = page["nextRecordsUrl"].rsplit("/", 1)[-1]
+            page = self.call(f"query/{locator}")
+
+    def composite_batch(self, subrequests: Iterable[dict], halt_on_error: bool = False) -> list[dict]:
+        """composite/batch: up to 25 subrequests in one API call."""
+        body = {"haltOnError": halt_on_error, "batchRequests": list(subrequests)}
+        return self.call("composite/batch", method="POST", json=body)["results"]
+
+
+def _check_size(items: list) -> None:
+    if len(items) > COLLECTION_LIMIT:
+        raise ValueError(f"sObject Collections take at most {COLLECTION_LIMIT} records, not {len(items)}.")
+
+
+def _results(items: object, expected: int) -> list[RecordResult]:
+    if not isinstance(items, list) or len(items) != expected:
+        raise SalesforceCallError(
+            SalesforceFailure(
+                "UNPARSEABLE_RESPONSE", f"Expected {expected} results, got: {json.dumps(items)[:500]}", raw=str(items)
+            )
+        )
+    return [RecordResult.from_collection_item(item) for item in items]

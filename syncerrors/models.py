@@ -1,0 +1,70 @@
+"""Sync errors: a change Salesforce rejected (or that waits behind one), kept until someone fixes it."""
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from changeevents.models import ChangeEvent
+from connectors.models import SalesforceOrg, Store
+
+from .querysets import SyncErrorQuerySet
+
+# Codes the engine itself assigns to events held behind another failure.
+HELD_BEHIND_RECORD = "INVALID_CHANGE_EVENT"  # an earlier change of the same record failed
+HELD_BEHIND_PARENT = "INVALID_FIELD"  # the record's parent failed
+
+
+class SyncError(models.Model):
+    """One failed (or held) change event, with what Salesforce said and what was sent."""
+
+    event = models.ForeignKey(ChangeEvent, on_delete=models.CASCADE, related_name="sync_errors")
+    org = models.ForeignKey(SalesforceOrg, on_delete=models.CASCADE, related_name="+")
+    store = models.ForeignKey(Store, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    sobject = models.CharField(_("object"), max_length=80)
+    event_type = models.CharField(max_length=6, choices=ChangeEvent.EventType.choices)
+    scid = models.CharField(_("StoreConnect ID"), max_length=64, blank=True, default="")
+    salesforce_id = models.CharField(_("Salesforce ID"), max_length=18, blank=True, default="")
+    status_code = models.CharField(max_length=80)
+    message = models.TextField(blank=True, default="")
+    fields = models.JSONField(default=list, blank=True)
+    raw_response = models.TextField(blank=True, default="")
+    payload = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    held_by = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="held_errors",
+        help_text=_("The error this one waits behind (for INVALID_CHANGE_EVENT and parent INVALID_FIELD)."),
+    )
+    created_at = models.DateTimeField(_("processed at"), default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = SyncErrorQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["resolved_at", "created_at"], name="syncerror_open_idx"),
+            models.Index(fields=["org", "store", "resolved_at"], name="syncerror_scope_idx"),
+            models.Index(fields=["status_code"], name="syncerror_code_idx"),
+            models.Index(fields=["scid"], name="syncerror_scid_idx"),
+            models.Index(fields=["salesforce_id"], name="syncerror_sfid_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.status_code} on {self.sobject} {self.scid}"
+
+    @property
+    def is_held(self) -> bool:
+        return self.held_by_id is not None
+
+    @property
+    def is_parent_failure(self) -> bool:
+        """INVALID_FIELD from the engine (a parent failed), as opposed to Salesforce's unknown-field error."""
+        return self.status_code == HELD_BEHIND_PARENT and self.held_by_id is not None

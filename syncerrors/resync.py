@@ -1,0 +1,81 @@
+"""Re-sync: put failed events, and the events they hold back, back in the queue and wake the dispatcher."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.db import transaction
+from django.utils import timezone
+
+from changeevents.models import ChangeEvent
+from changeevents.recording import schedule_dispatch
+
+from .models import SyncError
+
+
+@dataclass
+class ResyncResult:
+    requeued: list[SyncError] = field(default_factory=list)
+    still_held: list[SyncError] = field(default_factory=list)  # held behind an error that was not selected
+
+    @property
+    def requeued_count(self) -> int:
+        return len(self.requeued)
+
+
+def resync_errors(errors, user=None, duplicate_rule_bypass: bool = False) -> ResyncResult:
+    """Re-queue the given unresolved errors and every error they hold back.
+
+    A held error whose root was not selected stays held (re-sending it would only be held again) and is
+    reported in `still_held`. Errors re-queued are marked resolved by `user`; a new failure makes a new error.
+    """
+    selected = list(SyncError.objects.unresolved().filter(pk__in=[e.pk for e in errors]).select_related("held_by"))
+    selected_ids = {e.pk for e in selected}
+    result = ResyncResult()
+    roots = []
+    for error in selected:
+        if error.held_by_id and error.held_by_id not in selected_ids and error.held_by.resolved_at is None:
+            result.still_held.append(error)
+        else:
+            roots.append(error)
+    to_requeue = _with_held(roots)
+    with transaction.atomic():
+        now = timezone.now()
+        SyncError.objects.filter(pk__in=[e.pk for e in to_requeue]).update(resolved_at=now, resolved_by=user)
+        ChangeEvent.objects.filter(pk__in={e.event_id for e in to_requeue}).update(
+            status=ChangeEvent.Status.PENDING,
+            next_attempt_at=now,
+            attempts=0,
+            blocked_by=None,
+            claimed_by="",
+            claimed_until=None,
+            duplicate_rule_bypass=duplicate_rule_bypass,
+        )
+        for org_id in {e.org_id for e in to_requeue}:
+            schedule_dispatch(org_id)
+        if user is not None and to_requeue:
+            LogEntry.objects.log_actions(
+                user_id=user.pk,
+                queryset=to_requeue,
+                action_flag=CHANGE,
+                change_message="Re-synced" + (" allowing duplicates" if duplicate_rule_bypass else ""),
+            )
+    result.requeued = to_requeue
+    return result
+
+
+def _with_held(roots: list[SyncError]) -> list[SyncError]:
+    """The roots and, transitively, every unresolved error they hold back."""
+    found = {e.pk: e for e in roots}
+    frontier = list(found)
+    while frontier:
+        children = list(SyncError.objects.unresolved().filter(held_by_id__in=frontier).exclude(pk__in=list(found)))
+        frontier = [c.pk for c in children]
+        found.update({c.pk: c for c in children})
+    return list(found.values())
+
+
+def resync_status_code(status_code: str, errors_visible, user=None) -> ResyncResult:
+    """Re-sync every unresolved error with this status code among those the user may see."""
+    return resync_errors(list(errors_visible.unresolved().filter(status_code=status_code)), user=user)
