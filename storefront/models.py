@@ -49,12 +49,6 @@ class SyncedRecord(models.Model):
             )
         ]
 
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
-        remember_snapshot(instance)  # so a later save records only the fields that changed
-        return instance
-
     def save(self, *args, **kwargs):
         # One transaction for the row and its change event (Django sends post_save outside its own).
         with transaction.atomic(using=kwargs.get("using")):
@@ -63,6 +57,12 @@ class SyncedRecord(models.Model):
     def delete(self, *args, **kwargs):
         with transaction.atomic(using=kwargs.get("using")):
             return super().delete(*args, **kwargs)
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        remember_snapshot(instance)  # so a later save records only the fields that changed
+        return instance
 
 
 class StoreRecord(SyncedRecord):
