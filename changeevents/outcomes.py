@@ -32,8 +32,7 @@ _FIELDS = [
 
 def backoff_seconds(attempts: int) -> float:
     """Exponential backoff with jitter: base * 2^(attempts-1), capped, times a random factor in [0.5, 1.5)."""
-    base = getattr(settings, "SCSYNC_RETRY_BASE_SECONDS", 2.0)
-    cap = getattr(settings, "SCSYNC_RETRY_MAX_SECONDS", 300.0)
+    base, cap = settings.SCSYNC_RETRY_BASE_SECONDS, settings.SCSYNC_RETRY_MAX_SECONDS
     return min(cap, base * 2 ** max(attempts - 1, 0)) * random.uniform(0.5, 1.5)
 
 

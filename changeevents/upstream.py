@@ -254,8 +254,7 @@ class BatchDispatcher:
                 self._record_failed(events, failure, payload, duration)
 
     def _pause_sending(self, failure) -> None:
-        pause = getattr(settings, "SCSYNC_LIMIT_PAUSE_SECONDS", 300)
-        until = timezone.now() + timedelta(seconds=pause)
+        until = timezone.now() + timedelta(seconds=settings.SCSYNC_LIMIT_PAUSE_SECONDS)
         SalesforceOrg.objects.filter(pk=self.org.pk).update(sending_paused_until=until)
         self.summary.paused_until = until
         logger.warning("org %s: %s; sending paused until %s", self.org.pk, failure.message, until)

@@ -1,0 +1,95 @@
+"""`bench upstream --records N`: the dispatcher against the naive way, on the same emulated org in one run.
+
+Runs inside a transaction that is rolled back, so the configured database keeps nothing.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import uuid
+
+from django.db import transaction
+
+
+class _Rollback(Exception):
+    pass
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--records", type=int, default=5000, help="records to push (half accounts, half contacts)")
+
+
+def run(options, stdout) -> dict:
+    from connectors.salesforce_emulator import EmulatedOrg
+
+    records = options["records"]
+    with EmulatedOrg() as emulator:
+        figures: dict = {}
+        try:
+            with transaction.atomic():
+                figures = _measure(emulator, records)
+                raise _Rollback
+        except _Rollback:
+            pass
+    _print(stdout, figures)
+    return figures
+
+
+def _measure(emulator, records: int) -> dict:
+    import os
+
+    from changeevents.upstream import dispatch_org
+    from connectors.models import SalesforceOrg
+    from connectors.salesforce import forget_clients
+    from storefront.models import Account, Contact
+
+    prefix = "SCSYNC_BENCH"
+    os.environ.update(
+        {
+            f"{prefix}_INSTANCE_URL": emulator.instance_url,
+            f"{prefix}_SESSION_ID": emulator.session_id,
+            f"{prefix}_CA_FILE": str(emulator.ca_file),
+        }
+    )
+    forget_clients()
+    org = SalesforceOrg.objects.create(name=f"bench-{uuid.uuid4().hex[:8]}", credentials_env_prefix=prefix)
+    accounts, contacts = records // 2, records - records // 2
+    for n in range(accounts):
+        account = Account.objects.create(org=org, name=f"Bench account {n}")
+        if n < contacts:
+            Contact.objects.create(org=org, account=account, last_name=f"Bench {n}", email=f"b{n}@example.com")
+    calls_before = emulator.control.call_count()
+    started = time.perf_counter()
+    summary = dispatch_org(org.pk)
+    engine_seconds = time.perf_counter() - started
+    engine_calls = emulator.control.call_count() - calls_before
+
+    naive = emulator.client()
+    calls_before = emulator.control.call_count()
+    started = time.perf_counter()
+    for n in range(records):
+        naive.Account.create({"Name": f"Naive {n}", "External_ID__c": f"NAIVE-{n}"})
+    naive_seconds = time.perf_counter() - started
+    naive_calls = emulator.control.call_count() - calls_before
+    return {
+        "records": records,
+        "synced": summary.synced,
+        "engine_seconds": engine_seconds,
+        "engine_rate": summary.synced / engine_seconds if engine_seconds else 0.0,
+        "engine_calls": engine_calls,
+        "minimum_calls": math.ceil(accounts / 200) + math.ceil(contacts / 200),
+        "naive_seconds": naive_seconds,
+        "naive_rate": records / naive_seconds if naive_seconds else 0.0,
+        "naive_calls": naive_calls,
+    }
+
+
+def _print(stdout, f: dict) -> None:
+    stdout.write(f"upstream: {f['synced']} of {f['records']} records synced in {f['engine_seconds']:.2f} s")
+    stdout.write(
+        f"  engine: {f['engine_rate']:.0f} records/s, {f['engine_calls']} API calls (minimum {f['minimum_calls']})"
+    )
+    stdout.write(f"  naive:  {f['naive_rate']:.0f} records/s, {f['naive_calls']} API calls (one create per record)")
+    speedup = f["engine_rate"] / f["naive_rate"] if f["naive_rate"] else float("inf")
+    stdout.write(f"  speed-up: {speedup:.1f}x")
