@@ -6,3 +6,8 @@ os.environ.setdefault("DJANGO_DEBUG", "1")
 os.environ.setdefault("SCSYNC_TESTING", "1")
 
 from .settings import *  # noqa: E402,F401,F403
+
+# On SQLite, test in a file like production (in-memory shared cache has table locks without a busy
+# timeout, so concurrent dispatchers would fail instead of waiting).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-scsync.sqlite3")}  # noqa: F405

@@ -4,6 +4,8 @@ import pytest
 
 from tests.factories import StoreFactory, UserFactory
 
+pytest_plugins = ["connectors.salesforce_emulator.pytest_plugin"]
+
 
 @pytest.fixture
 def store(db):
@@ -24,3 +26,26 @@ def store_staff(db, store):
     user.user_permissions.set(Permission.objects.filter(content_type__app_label__in=["storefront", "syncerrors"]))
     store.managers.add(user)
     return user
+
+
+@pytest.fixture
+def sf_org(db, emulated_org, monkeypatch):
+    """An org whose client talks to the emulated org over HTTPS (credentials through env vars, as in production)."""
+    from connectors.salesforce import forget_clients
+    from tests.factories import SalesforceOrgFactory
+
+    monkeypatch.setenv("SF_TEST_INSTANCE_URL", emulated_org.instance_url)
+    monkeypatch.setenv("SF_TEST_SESSION_ID", emulated_org.session_id)
+    monkeypatch.setenv("SF_TEST_CA_FILE", str(emulated_org.ca_file))
+    monkeypatch.setenv("SF_TEST_CONSUMER_KEY", "scsync-tests")
+    monkeypatch.setenv("SF_TEST_CONSUMER_SECRET", "scsync-tests-secret")
+    forget_clients()
+    org = SalesforceOrgFactory(name="Emulated", auth_method="session", credentials_env_prefix="SF_TEST")
+    org.emulator = emulated_org
+    yield org
+    forget_clients()
+
+
+@pytest.fixture
+def sf_store(sf_org):
+    return StoreFactory(org=sf_org)

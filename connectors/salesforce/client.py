@@ -73,6 +73,9 @@ class SalesforceClient:
         session = requests.Session()
         if self.connection.ca_file:
             session.verify = self.connection.ca_file
+            # requests lets REQUESTS_CA_BUNDLE from the environment override session.verify; a private CA
+            # (the emulated org, a corporate proxy's) must win, so this session ignores the environment.
+            session.trust_env = False
         return session
 
     def _build(self, session_id: str | None = None) -> Salesforce:

@@ -1,0 +1,44 @@
+"""Standalone runner: prints the instance URL, a session id and the CA file, serves until Ctrl-C."""
+
+import argparse
+import threading
+
+
+def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
+    parser = parser or argparse.ArgumentParser(description="Run the emulated Salesforce org.")
+    parser.add_argument("--port", type=int, default=8443)
+    parser.add_argument("--state", help="keep the org in this JSON file across restarts")
+    parser.add_argument("--rules", help="a JSON file of rules to load at start")
+    parser.add_argument("--seed", choices=["demo"], help="seed data when the org starts empty")
+    parser.add_argument("--connection-file", help="write instance URL, session id and CA file here as JSON")
+    parser.add_argument("--verbose", action="store_true", help="log every request")
+    return parser
+
+
+def serve(options, write=print) -> None:
+    from .server import EmulatedOrg
+
+    org = EmulatedOrg(
+        port=options.port,
+        seed=options.seed,
+        rules=options.rules,
+        state_file=options.state,
+        connection_file=options.connection_file,
+        verbose=options.verbose,
+    )
+    org.start()
+    write(f"Emulated Salesforce org at {org.instance_url}")
+    write(f"  session id: {org.session_id}")
+    write(f"  CA file:    {org.ca_file}")
+    if options.connection_file:
+        write(f"  connection: {options.connection_file}")
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        org.stop()
+
+
+def main() -> None:
+    serve(build_parser().parse_args())

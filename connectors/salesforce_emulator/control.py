@@ -1,0 +1,147 @@
+"""The control interface, as a Python API and as HTTP under /_emulator/ (a path no real org has).
+
+HTTP: POST /_emulator/<method> with a JSON object of keyword arguments; GET for the reading methods.
+Answers {"result": ...} or 400 {"error": "..."}.
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+
+from .org import FAULT_TYPES, OrgState
+from .records import WriteContext, WriteError
+from .rest import Response
+from .rules import RuleError
+
+HTTP_METHODS = {
+    "reset",
+    "load_schema",
+    "load_rules",
+    "add_rule",
+    "clear_rules",
+    "rules",
+    "records",
+    "call_count",
+    "inject_fault",
+    "clear_faults",
+    "expire_sessions",
+    "set_api_limit",
+    "create_records",
+    "update_records",
+    "delete_records",
+    "deactivate_user",
+    "new_session",
+}
+
+
+class Control:
+    def __init__(self, org: OrgState):
+        self.org = org
+
+    def reset(self) -> None:
+        """Empty the org: no records, rules, faults; API usage back to 0; sessions kept."""
+        with self.org.lock:
+            self.org.rules.clear()
+            self.org._new_records()
+            self.org.faults = []
+            self.org.api_used = 0
+            self.org.api_max = 1_000_000
+            self.org.schema["users"]["inactive"] = []
+
+    def load_schema(self, schema: dict) -> None:
+        with self.org.lock:
+            self.org.schema = schema
+            self.org._new_records()
+
+    def load_rules(self, rules: list[dict]) -> None:
+        self.org.rules.clear()
+        for rule in rules:
+            self.add_rule(rule)
+
+    def add_rule(self, rule: dict) -> dict:
+        return {k: v for k, v in self.org.rules.add(rule).items() if not k.startswith("_")}
+
+    def clear_rules(self) -> None:
+        self.org.rules.clear()
+
+    def rules(self) -> list[dict]:
+        return self.org.rules.public()
+
+    def records(self, sobject: str, include_deleted: bool = False) -> list[dict]:
+        """Copies of an object's records, in creation order, timestamps formatted as the API does."""
+        records = self.org.records
+        with records.lock:
+            rows = list(records.by_object[sobject].values())
+        return [records.public(sobject, r) for r in rows if include_deleted or not r["IsDeleted"]]
+
+    def call_count(self) -> int:
+        return self.org.api_used
+
+    def inject_fault(self, fault: dict) -> None:
+        """{"type": "http_5xx", "count": N, "status": 503} | {"type": "response_lost", "count": N} |
+        {"type": "latency", "ms": 50}; an optional "path" limits it to URLs containing that text."""
+        if fault.get("type") not in FAULT_TYPES:
+            raise ValueError(f"unknown fault type {fault.get('type')!r}; expected one of {sorted(FAULT_TYPES)}")
+        with self.org.lock:
+            self.org.faults.append(dict(fault))
+
+    def clear_faults(self) -> None:
+        with self.org.lock:
+            self.org.faults = []
+
+    def expire_sessions(self) -> None:
+        """Every session becomes invalid (the next call answers 401 INVALID_SESSION_ID)."""
+        with self.org.lock:
+            self.org.sessions.clear()
+
+    def new_session(self) -> str:
+        return self.org.new_session()
+
+    def set_api_limit(self, max: int | None = None, remaining: int | None = None) -> None:  # noqa: A002
+        with self.org.lock:
+            if max is not None:
+                self.org.api_max = max
+            if remaining is not None:
+                self.org.api_used = builtins.max(self.org.api_max - remaining, 0)
+
+    def deactivate_user(self, user_id: str | None = None) -> str:
+        """Make a user inactive (default: the default owner), so writes owned by them fail CANNOT_REPARENT_RECORD."""
+        users = self.org.schema["users"]
+        user_id = user_id or users["active"][0]
+        users.setdefault("inactive", []).append(user_id)
+        return user_id
+
+    def create_records(self, sobject: str, records: list[dict]) -> list[str]:
+        """Write records as if a person did it in the org (not counted as API calls; rules still apply)."""
+        store = self.org.records
+        with store.lock:
+            ctx = WriteContext(stamp=store.stamp(), allow_duplicates=True)
+            return [store.create(sobject, body, ctx)["Id"] for body in records]
+
+    def update_records(self, sobject: str, updates: dict[str, dict]) -> None:
+        store = self.org.records
+        with store.lock:
+            ctx = WriteContext(stamp=store.stamp(), allow_duplicates=True)
+            for record_id, body in updates.items():
+                store.update(sobject, record_id, body, ctx)
+
+    def delete_records(self, sobject: str, ids: list[str]) -> None:
+        store = self.org.records
+        with store.lock:
+            ctx = WriteContext(stamp=store.stamp())
+            for record_id in ids:
+                store.delete(sobject, record_id, ctx)
+
+    def handle_http(self, method: str, name: str, body: bytes) -> Response:
+        name = name.strip("/")
+        if name not in HTTP_METHODS:
+            return Response(404, {"error": f"unknown control method {name!r}", "methods": sorted(HTTP_METHODS)})
+        try:
+            kwargs = json.loads(body or b"{}") if method != "GET" else {}
+            result = getattr(self, name)(**kwargs)
+        except (TypeError, ValueError, KeyError, RuleError) as exc:
+            return Response(400, {"error": str(exc)})
+        except WriteError as exc:
+            return Response(400, {"error": exc.message, "statusCode": exc.code})
+        return Response(200, {"result": result})

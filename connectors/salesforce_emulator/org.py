@@ -1,0 +1,165 @@
+"""The emulated org's whole state: schema, records, rules, sessions, API usage and injected faults."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+from pathlib import Path
+
+from .bulk2 import BulkApi
+from .ids import is_valid_id
+from .query import QueryEngine
+from .records import Records, WriteError
+from .rest import RestApi
+from .rules import RuleBook
+
+DEFAULT_SCHEMA = Path(__file__).with_name("default_schema.json")
+FAULT_TYPES = {"http_5xx", "response_lost", "latency"}
+
+
+class OrgState:
+    def __init__(self, schema: dict | None = None, rules: list[dict] | None = None, api_limit: int = 1_000_000):
+        self.lock = threading.RLock()
+        self.schema = schema or json.loads(DEFAULT_SCHEMA.read_text())
+        self.rules = RuleBook(rules)
+        self.api_max = api_limit
+        self.api_used = 0
+        self.sessions: set[str] = set()
+        self.faults: list[dict] = []
+        self.client_credentials: tuple[str, str] | None = None  # None: any client id/secret is accepted
+        self._new_records()
+
+    def _new_records(self) -> None:
+        self.records = Records(self.schema, self.rules)
+        self.queries = QueryEngine(self.records)
+        self.bulk = BulkApi(self)
+        self.rest = RestApi(self)
+
+    # --- sessions and usage -----------------------------------------------------------------------------------
+    def new_session(self) -> str:
+        session = "00D5g00000SCsync!" + secrets.token_urlsafe(48)
+        with self.lock:
+            self.sessions.add(session)
+        return session
+
+    def count_call(self) -> bool:
+        """Count one API call; False when the daily limit is already reached."""
+        with self.lock:
+            if self.api_used >= self.api_max:
+                return False
+            self.api_used += 1
+            return True
+
+    def limits(self) -> dict:
+        remaining = max(self.api_max - self.api_used, 0)
+        return {
+            "DailyApiRequests": {"Max": self.api_max, "Remaining": remaining},
+            "DailyBulkV2QueryJobs": {"Max": 10000, "Remaining": 10000},
+            "DailyBulkV2QueryFileStorageMB": {"Max": 976562, "Remaining": 976562},
+            "DailyBulkApiBatches": {"Max": 15000, "Remaining": 15000},
+        }
+
+    def take_fault(self, path: str) -> dict | None:
+        """The next injected fault that applies to this path (consumed when it has a count)."""
+        with self.lock:
+            for fault in self.faults:
+                if fault.get("path") and fault["path"] not in path:
+                    continue
+                if fault["type"] == "latency":
+                    return fault
+                if fault.get("count", 1) > 0:
+                    fault["count"] = fault.get("count", 1) - 1
+                    return fault
+            return None
+
+    # --- describe -------------------------------------------------------------------------------------------
+    def describe_global(self) -> dict:
+        return {
+            "encoding": "UTF-8",
+            "maxBatchSize": 200,
+            "sobjects": [self.describe_object(name, brief=True) for name in self.schema["objects"]],
+        }
+
+    def describe_object(self, name: str, brief: bool = False) -> dict:
+        obj = self.records.describe(name)
+        out = {
+            "name": name,
+            "label": obj.get("label", name),
+            "keyPrefix": obj["keyPrefix"],
+            "custom": obj.get("custom", False),
+            "queryable": True,
+            "createable": True,
+            "updateable": True,
+            "deletable": True,
+            "urls": {
+                "sobject": f"/services/data/v59.0/sobjects/{name}",
+                "describe": f"/services/data/v59.0/sobjects/{name}/describe",
+            },
+        }
+        if not brief:
+            out["fields"] = [_describe_field(n, f) for n, f in obj["fields"].items()] + [
+                {"name": n, "type": t, "updateable": False, "nillable": False, "externalId": False}
+                for n, t in (
+                    ("Id", "id"),
+                    ("IsDeleted", "boolean"),
+                    ("CreatedDate", "datetime"),
+                    ("LastModifiedDate", "datetime"),
+                    ("SystemModstamp", "datetime"),
+                )
+            ]
+        return out
+
+    def sobject_for_id(self, record_id: str) -> str:
+        if not is_valid_id(record_id):
+            raise WriteError("MALFORMED_ID", f"malformed id {record_id}", ["Id"])
+        for name, obj in self.schema["objects"].items():
+            if record_id.startswith(obj["keyPrefix"]):
+                return name
+        raise WriteError("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", ["Id"])
+
+    # --- persistence ----------------------------------------------------------------------------------------
+    def dump(self) -> dict:
+        with self.records.lock:
+            return {
+                "schema": self.schema,
+                "rules": self.rules.public(),
+                "records": self.records.by_object,
+                "last_stamp": self.records.last_stamp,
+                "id_counter": self.records.ids.peek(),
+                "api": [self.api_max, self.api_used],
+                "sessions": sorted(self.sessions),
+            }
+
+    def restore(self, data: dict) -> None:
+        self.schema = data["schema"]
+        self.rules = RuleBook(data.get("rules"))
+        self._new_records()
+        self.records.ids.reset(data.get("id_counter", 1))
+        self.records.last_stamp = data.get("last_stamp", 0)
+        for name, rows in data["records"].items():
+            self.records.by_object[name] = rows
+            for record in rows.values():
+                self.records._index(name, record)
+        self.api_max, self.api_used = data.get("api", [self.api_max, 0])
+        self.sessions.update(data.get("sessions", []))
+
+
+def _describe_field(name: str, field: dict) -> dict:
+    out = {
+        "name": name,
+        "label": name,
+        "type": field["type"],
+        "length": field.get("length", 255),
+        "updateable": True,
+        "createable": True,
+        "nillable": not field.get("required", False),
+        "externalId": bool(field.get("externalId")),
+        "unique": bool(field.get("unique")),
+        "restrictedPicklist": bool(field.get("restricted")),
+        "picklistValues": [{"value": v, "label": v, "active": True} for v in field.get("values", [])],
+        "referenceTo": [field["to"]] if field.get("to") else [],
+    }
+    if field["type"] == "reference":
+        out["relationshipName"] = name[:-3] + "__r" if name.endswith("__c") else name[:-2]
+    return out

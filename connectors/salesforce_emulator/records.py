@@ -1,0 +1,302 @@
+"""The org's records and how a write is checked: schema, lookups, picklists, unique fields, then the org's rules."""
+
+from __future__ import annotations
+
+import copy
+import re
+import threading
+import time
+from dataclasses import dataclass
+
+from .ids import IdFactory, is_valid_id
+from .rules import RuleBook
+from .timeutil import format_ms
+
+SYSTEM_FIELDS = ("Id", "IsDeleted", "CreatedDate", "LastModifiedDate", "SystemModstamp")
+DATETIME_FIELDS = {"CreatedDate", "LastModifiedDate", "SystemModstamp"}
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+
+
+class WriteError(Exception):
+    """A record-level failure, reported with Salesforce's status code."""
+
+    def __init__(self, code: str, message: str, fields=()):
+        super().__init__(message)
+        self.code, self.message, self.fields = code, message, list(fields)
+
+    def as_error(self) -> dict:
+        return {"statusCode": self.code, "message": self.message, "fields": self.fields}
+
+
+class RequestError(Exception):
+    """A whole-request failure: HTTP status and the REST error body."""
+
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+    def body(self) -> list:
+        return [{"message": self.message, "errorCode": self.code}]
+
+
+class MultipleMatches(Exception):
+    def __init__(self, urls):
+        super().__init__("several records match")
+        self.urls = urls
+
+
+@dataclass
+class WriteContext:
+    stamp: int
+    allow_duplicates: bool = False
+
+
+def relationship_name(lookup: str) -> str:
+    if lookup.endswith("__c"):
+        return lookup[:-3] + "__r"
+    return lookup[:-2] if lookup.endswith("Id") else lookup
+
+
+class Records:
+    """All records of the org, by object and Id, with an index on External_ID__c."""
+
+    def __init__(self, schema: dict, rules: RuleBook):
+        self.lock = threading.RLock()
+        self.schema = schema
+        self.rules = rules
+        self.by_object: dict[str, dict[str, dict]] = {name: {} for name in schema["objects"]}
+        self.external: dict[tuple[str, str], set[str]] = {}
+        self.ids = IdFactory()
+        self.last_stamp = 0
+
+    # --- schema ----------------------------------------------------------------------------------------------
+    def describe(self, sobject: str) -> dict:
+        try:
+            return self.schema["objects"][sobject]
+        except KeyError:
+            raise RequestError(
+                404, "NOT_FOUND", f"The requested resource does not exist: sObject type '{sobject}'"
+            ) from None
+
+    def relationships(self, sobject: str) -> dict[str, str]:
+        fields = self.describe(sobject)["fields"]
+        return {relationship_name(n): n for n, f in fields.items() if f["type"] == "reference"}
+
+    def field_names(self, sobject: str) -> set[str]:
+        return set(self.describe(sobject)["fields"]) | set(SYSTEM_FIELDS)
+
+    # --- reading ---------------------------------------------------------------------------------------------
+    def stamp(self) -> int:
+        """A new SystemModstamp for one request: every record it writes shares it, as in a real org."""
+        with self.lock:
+            self.last_stamp = max(int(time.time() * 1000), self.last_stamp + 1)
+            return self.last_stamp
+
+    def get(self, sobject: str, record_id: str, include_deleted: bool = False) -> dict | None:
+        record = self.by_object.get(sobject, {}).get(record_id)
+        if record is None and len(record_id) == 15:
+            record = next((r for i, r in self.by_object.get(sobject, {}).items() if i[:15] == record_id), None)
+        if record is None or (record["IsDeleted"] and not include_deleted):
+            return None
+        return record
+
+    def find(self, sobject: str, field: str, value) -> list[dict]:
+        if field == "Id":
+            record = self.get(sobject, str(value))
+            return [record] if record else []
+        if field == "External_ID__c":
+            ids = self.external.get((sobject, str(value)), set())
+            return [self.by_object[sobject][i] for i in sorted(ids) if not self.by_object[sobject][i]["IsDeleted"]]
+        return [r for r in self.by_object[sobject].values() if not r["IsDeleted"] and r.get(field) == value]
+
+    def public(self, sobject: str, record: dict) -> dict:
+        out = {"attributes": {"type": sobject, "url": f"/services/data/v59.0/sobjects/{sobject}/{record['Id']}"}}
+        for name, value in record.items():
+            out[name] = format_ms(value) if name in DATETIME_FIELDS else value
+        return out
+
+    # --- writing ---------------------------------------------------------------------------------------------
+    def create(self, sobject: str, body: dict, ctx: WriteContext) -> dict:
+        obj = self.describe(sobject)
+        values = self._values(sobject, body)
+        for name, field in obj["fields"].items():
+            if name not in values and "default" in field:
+                values[name] = field["default"]
+        values.setdefault("OwnerId", self.schema["users"]["active"][0])
+        candidate = {f: None for f in obj["fields"]} | values
+        self._check(sobject, candidate, None, set(values), ctx)
+        record_id = self.ids.new(obj["keyPrefix"])
+        record = {
+            "Id": record_id,
+            "IsDeleted": False,
+            "CreatedDate": ctx.stamp,
+            "LastModifiedDate": ctx.stamp,
+            "SystemModstamp": ctx.stamp,
+        } | candidate
+        self.by_object[sobject][record_id] = record
+        self._index(sobject, record)
+        return record
+
+    def update(self, sobject: str, record_id: str, body: dict, ctx: WriteContext) -> dict:
+        existing = self._existing(sobject, record_id)
+        values = self._values(sobject, body)
+        candidate = existing | values
+        self._check(sobject, candidate, existing, set(values), ctx)
+        self._unindex(sobject, existing)
+        existing.update(values)
+        existing["LastModifiedDate"] = existing["SystemModstamp"] = ctx.stamp
+        self._index(sobject, existing)
+        return existing
+
+    def upsert(self, sobject: str, field: str, value, body: dict, ctx: WriteContext) -> tuple[dict, bool]:
+        if field not in self.describe(sobject)["fields"] and field != "Id":
+            raise WriteError("INVALID_FIELD", f"No such column '{field}' on sobject of type {sobject}", [field])
+        body = {k: v for k, v in body.items() if k not in ("attributes", field)}
+        matches = self.find(sobject, field, value)
+        if len(matches) > 1:
+            raise MultipleMatches([f"/services/data/v59.0/sobjects/{sobject}/{m['Id']}" for m in matches])
+        if matches:
+            return self.update(sobject, matches[0]["Id"], body, ctx), False
+        if field == "Id":
+            raise WriteError("NOT_FOUND", "Provided external ID field does not exist or is not accessible: Id")
+        return self.create(sobject, body | {field: value}, ctx), True
+
+    def delete(self, sobject: str, record_id: str, ctx: WriteContext) -> dict:
+        record = self._existing(sobject, record_id)
+        self.rules.check_delete(self, sobject, record)
+        record["IsDeleted"] = True
+        record["LastModifiedDate"] = record["SystemModstamp"] = ctx.stamp
+        self._unindex(sobject, record)
+        return record
+
+    def _existing(self, sobject: str, record_id: str) -> dict:
+        if not is_valid_id(record_id or ""):
+            raise WriteError("MALFORMED_ID", f"{sobject} ID: id value of incorrect type: {record_id}", ["Id"])
+        record = self.by_object[sobject].get(record_id) or self.get(sobject, record_id, include_deleted=True)
+        if record is None:
+            raise WriteError("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", ["Id"])
+        if record["IsDeleted"]:
+            raise WriteError("ENTITY_IS_DELETED", "entity is deleted", ["Id"])
+        return record
+
+    def _index(self, sobject, record):
+        if record.get("External_ID__c") and not record["IsDeleted"]:
+            self.external.setdefault((sobject, str(record["External_ID__c"])), set()).add(record["Id"])
+
+    def _unindex(self, sobject, record):
+        if record.get("External_ID__c"):
+            self.external.get((sobject, str(record["External_ID__c"])), set()).discard(record["Id"])
+
+    def _values(self, sobject: str, body: dict) -> dict:
+        """The body's fields, lookups by external ID resolved to Ids; unknown fields are INVALID_FIELD."""
+        fields = self.describe(sobject)["fields"]
+        relationships = self.relationships(sobject)
+        values = {}
+        for key, value in body.items():
+            if key in ("attributes", "Id", "id"):
+                continue
+            if key in relationships and isinstance(value, dict):
+                values[relationships[key]] = self._resolve_reference(sobject, relationships[key], value)
+            elif key not in fields:
+                raise WriteError("INVALID_FIELD", f"No such column '{key}' on sobject of type {sobject}", [key])
+            else:
+                values[key] = _coerce(key, fields[key], value)
+        return values
+
+    def _resolve_reference(self, sobject: str, lookup: str, reference: dict) -> str:
+        target = self.describe(sobject)["fields"][lookup]["to"]
+        pairs = [(k, v) for k, v in reference.items() if k != "attributes"]
+        if len(pairs) != 1:
+            raise WriteError(
+                "INVALID_FIELD", f"Foreign key reference for {lookup} must name exactly one field", [lookup]
+            )
+        field, value = pairs[0]
+        matches = self.find(target, field, value)
+        if not matches:
+            raise WriteError(
+                "INVALID_FIELD", f"Foreign key external ID: {value} not found for field {field} in entity {target}", []
+            )
+        return matches[0]["Id"]
+
+    def _check(self, sobject: str, record: dict, existing: dict | None, written: set, ctx: WriteContext) -> None:
+        fields = self.describe(sobject)["fields"]
+        missing = [n for n, f in fields.items() if f.get("required") and record.get(n) in (None, "")]
+        if missing and (existing is None or written & set(missing)):
+            raise WriteError("REQUIRED_FIELD_MISSING", f"Required fields are missing: [{', '.join(missing)}]", missing)
+        for name in sorted(written):
+            self._check_field(sobject, name, fields[name], record)
+        for name, field in fields.items():
+            if field.get("unique") and record.get(name) not in (None, ""):
+                clash = [r for r in self.find(sobject, name, record[name]) if r["Id"] != record.get("Id")]
+                if clash:
+                    raise WriteError(
+                        "DUPLICATE_VALUE",
+                        f"duplicate value found: {name} duplicates value on record with id: {clash[0]['Id']}",
+                        [name],
+                    )
+        self.rules.check_write(self, sobject, record, existing, ctx)
+
+    def _check_field(self, sobject: str, name: str, field: dict, record: dict) -> None:
+        value = record.get(name)
+        if value in (None, ""):
+            return
+        kind = field["type"]
+        if kind == "reference":
+            target = field["to"]
+            if target == "User":
+                users = self.schema["users"]
+                if value in users.get("inactive", []):
+                    raise WriteError(
+                        "CANNOT_REPARENT_RECORD", f"cannot reparent record: owner {value} is inactive", [name]
+                    )
+                return
+            if not is_valid_id(str(value)) or self.get(target, str(value)) is None:
+                raise WriteError("INVALID_CROSS_REFERENCE_KEY", f"invalid cross reference id: {value}", [name])
+        elif name.endswith(("StateCode", "CountryCode")):
+            country_field = field.get("statecode_of")
+            if country_field and not record.get(country_field):
+                raise WriteError(
+                    "FIELD_INTEGRITY_EXCEPTION",
+                    f"A country/territory must be specified before specifying a state value for field: {name}",
+                    [name],
+                )
+            if value not in field.get("values", []):
+                label = "state" if country_field else "country/territory"
+                raise WriteError(
+                    "FIELD_INTEGRITY_EXCEPTION",
+                    f"There's a problem with this {label}, even though it may appear correct. Please select a "
+                    f"{label} from the list of valid {label}s.: {name}",
+                    [name],
+                )
+        elif kind == "picklist" and field.get("restricted") and value not in field.get("values", []):
+            raise WriteError(
+                "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+                f"{name}: bad value for restricted picklist field: {value}",
+                [name],
+            )
+        elif kind == "email" and not EMAIL.match(str(value)):
+            raise WriteError("INVALID_EMAIL_ADDRESS", f"{name}: invalid email address: {value}", [name])
+
+    # --- all or none -----------------------------------------------------------------------------------------
+    def savepoint(self) -> tuple:
+        return copy.deepcopy(self.by_object), copy.deepcopy(self.external)
+
+    def rollback(self, savepoint: tuple) -> None:
+        self.by_object, self.external = savepoint
+
+
+def _coerce(name: str, field: dict, value):
+    if value is None:
+        return None
+    kind = field["type"]
+    try:
+        if kind in ("double", "currency", "int", "percent"):
+            return float(value) if not isinstance(value, bool) else float(int(value))
+        if kind == "boolean":
+            return value if isinstance(value, bool) else str(value).lower() in ("true", "1")
+        if kind == "date":
+            return str(value)[:10]
+    except (TypeError, ValueError):
+        message = f"Cannot deserialize instance of {kind} from value {value!r}"
+        raise WriteError("JSON_PARSER_ERROR", message, [name]) from None
+    return str(value) if not isinstance(value, str) else value

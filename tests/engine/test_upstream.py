@@ -1,0 +1,190 @@
+"""Upstream sync against the emulated org over HTTPS: batches, links, failures, holds, retries, re-sync."""
+
+import datetime
+
+import pytest
+
+from changeevents.models import ChangeEvent
+from changeevents.upstream import dispatch_org
+from storefront.models import Account, Contact, Order, OrderItem
+from syncerrors.models import SyncError
+from syncerrors.resync import resync_errors
+from tests.factories import AccountFactory, ContactFactory, ProductFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def retry_at_once(settings):
+    settings.SCSYNC_RETRY_BASE_SECONDS = 0
+    settings.SCSYNC_RETRY_MAX_SECONDS = 0
+
+
+def records(sf_org, sobject):
+    return {r["External_ID__c"]: r for r in sf_org.emulator.control.records(sobject)}
+
+
+def place_order(store, contact, products):
+    order = Order.objects.create(
+        org=store.org,
+        store=store,
+        account=contact.account,
+        bill_to_contact=contact,
+        effective_date=datetime.date(2026, 11, 24),
+    )
+    for line, product in enumerate(products, start=1):
+        OrderItem.objects.create(
+            org=store.org, order=order, product=product, quantity=line, unit_price=10, line_number=line
+        )
+    return order
+
+
+def test_upstream_order_with_items_contact_and_account_in_one_dispatch(sf_org, sf_store):
+    # given
+    contact = ContactFactory(account__org=sf_org, org=sf_org)
+    products = ProductFactory.create_batch(3, org=sf_org)
+    order = place_order(sf_store, contact, products)
+    calls_before = sf_org.emulator.control.call_count()
+
+    # when
+    summary = dispatch_org(sf_org.pk)
+
+    # then: one Collections call per object (Account, Contact, Product2, Order, OrderItem)
+    assert summary.failed == 0 and summary.held == 0
+    assert sf_org.emulator.control.call_count() - calls_before == 5
+    accounts, contacts = records(sf_org, "Account"), records(sf_org, "Contact")
+    orders, items = records(sf_org, "Order"), records(sf_org, "OrderItem")
+    account_id = accounts[contact.account.scid]["Id"]
+    assert contacts[contact.scid]["AccountId"] == account_id
+    assert orders[order.scid]["AccountId"] == account_id
+    assert orders[order.scid]["BillToContactId"] == contacts[contact.scid]["Id"]
+    assert len(items) == 3
+    assert {i["OrderId"] for i in items.values()} == {orders[order.scid]["Id"]}
+    order.refresh_from_db()
+    assert order.salesforce_id == orders[order.scid]["Id"]
+    assert not ChangeEvent.objects.upstream().exclude(status__in=["synced", "superseded"]).exists()
+    assert ChangeEvent.objects.filter(model_label="storefront.order", event_type="update").count() == 0
+
+
+def test_upstream_failure_holds_later_changes_and_children_until_resync(sf_org, sf_store):
+    # given a validation rule that rejects this contact
+    sf_org.emulator.control.add_rule(
+        {
+            "type": "validation",
+            "object": "Contact",
+            "condition": "LastName = 'Blocked'",
+            "message": "Contacts named Blocked are not allowed",
+        }
+    )
+    contact = ContactFactory(account__org=sf_org, org=sf_org, last_name="Blocked")
+    dispatch_org(sf_org.pk)
+    root = SyncError.objects.get()
+    assert root.status_code == "FIELD_CUSTOM_VALIDATION_EXCEPTION"
+    assert "Blocked are not allowed" in root.message
+    assert root.payload["LastName"] == "Blocked"
+
+    # when the contact is edited and orders something
+    contact = Contact.objects.get(pk=contact.pk)
+    contact.phone = "555-0100"
+    contact.save()
+    order = place_order(sf_store, contact, [])
+    dispatch_org(sf_org.pk)
+
+    # then the edit and the order are held behind the root error
+    held = {e.sobject: e for e in SyncError.objects.exclude(pk=root.pk)}
+    assert held["Contact"].status_code == "INVALID_CHANGE_EVENT"
+    assert held["Order"].status_code == "INVALID_FIELD"
+    assert held["Contact"].held_by == root and held["Order"].held_by == root
+    assert contact.scid not in records(sf_org, "Contact")
+    assert order.scid not in records(sf_org, "Order")
+
+    # when the rule is removed and the root error is re-synced
+    sf_org.emulator.control.clear_rules()
+    result = resync_errors([root])
+    dispatch_org(sf_org.pk)
+
+    # then all three are synced
+    assert result.requeued_count == 3
+    assert records(sf_org, "Contact")[contact.scid]["Phone"] == "555-0100"
+    assert order.scid in records(sf_org, "Order")
+    assert not SyncError.objects.unresolved().exists()
+    assert not ChangeEvent.objects.upstream().unresolved().exists()
+
+
+def test_upstream_unable_to_lock_row_twice_syncs_on_third_attempt(sf_org):
+    account = AccountFactory(org=sf_org)
+    sf_org.emulator.control.add_rule({"type": "row_lock", "object": "Account", "next_writes": 2})
+
+    summary = dispatch_org(sf_org.pk)
+
+    assert account.scid in records(sf_org, "Account")
+    event = ChangeEvent.objects.get(model_label="storefront.account")
+    assert event.status == "synced"
+    assert event.delivery_attempts.count() == 3
+    assert [a.status_code for a in event.delivery_attempts.all()] == ["UNABLE_TO_LOCK_ROW", "UNABLE_TO_LOCK_ROW", ""]
+    assert summary.retried == 2
+    assert not SyncError.objects.exists()
+
+
+def test_upstream_response_lost_after_apply_makes_no_duplicate(sf_org):
+    account = AccountFactory(org=sf_org)
+    sf_org.emulator.control.inject_fault({"type": "response_lost", "count": 1})
+
+    dispatch_org(sf_org.pk)
+
+    matches = [r for r in sf_org.emulator.control.records("Account") if r["External_ID__c"] == account.scid]
+    assert len(matches) == 1
+    assert ChangeEvent.objects.get(model_label="storefront.account").status == "synced"
+    account.refresh_from_db()
+    assert account.salesforce_id == matches[0]["Id"]
+
+
+def test_upstream_poison_record_fails_alone_others_flow(sf_org):
+    sf_org.emulator.control.add_rule(
+        {"type": "validation", "object": "Account", "condition": "Name = 'Poison'", "message": "No poison"}
+    )
+    good = AccountFactory.create_batch(5, org=sf_org)
+    bad = AccountFactory(org=sf_org, name="Poison")
+
+    summary = dispatch_org(sf_org.pk)
+
+    assert summary.synced == 5 and summary.failed == 1
+    assert set(records(sf_org, "Account")) == {a.scid for a in good}
+    assert SyncError.objects.get().scid == bad.scid
+
+
+def test_upstream_delete_goes_by_id_and_unsynced_delete_needs_no_call(sf_org):
+    synced = AccountFactory(org=sf_org)
+    dispatch_org(sf_org.pk)
+    never_synced = AccountFactory(org=sf_org)
+    Account.objects.get(pk=never_synced.pk).delete()
+    Account.objects.get(pk=synced.pk).delete()
+    calls_before = sf_org.emulator.control.call_count()
+
+    dispatch_org(sf_org.pk)
+
+    assert sf_org.emulator.control.call_count() - calls_before == 1
+    assert synced.scid not in records(sf_org, "Account")
+    assert not ChangeEvent.objects.upstream().exclude(status__in=["synced", "superseded"]).exists()
+
+
+def test_upstream_request_limit_pauses_sending_and_fails_nothing(sf_org):
+    AccountFactory(org=sf_org)
+    sf_org.emulator.control.set_api_limit(remaining=0)
+
+    summary = dispatch_org(sf_org.pk)
+
+    sf_org.refresh_from_db()
+    assert summary.paused_until is not None and sf_org.sending_paused_until is not None
+    assert ChangeEvent.objects.get().status == "pending"
+    assert not SyncError.objects.exists()
+
+
+def test_upstream_expired_session_reauthenticates_once_and_retries(sf_org):
+    account = AccountFactory(org=sf_org)
+    sf_org.emulator.control.expire_sessions()
+
+    summary = dispatch_org(sf_org.pk)
+
+    assert summary.synced == 1
+    assert account.scid in records(sf_org, "Account")
