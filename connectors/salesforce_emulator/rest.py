@@ -84,8 +84,11 @@ class RestApi:
             if method == "GET":
                 return _ok({"objectDescribe": self.org.describe_object(sobject, brief=True), "recentItems": []})
             if method == "POST":
-                with self.records.lock:
-                    record = self.records.create(sobject, request.json() or {}, self._ctx(request))
+                try:
+                    with self.records.lock:
+                        record = self.records.create(sobject, request.json() or {}, self._ctx(request))
+                except WriteError as exc:
+                    return _write_error(exc)
                 return _ok({"id": record["Id"], "success": True, "errors": []}, 201)
         elif len(parts) == 2:
             if parts[1] == "describe":
