@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from .bulk_sql import update_rows
 from .failures import EventFailure, report_failures
 from .models import ChangeEvent, DeliveryAttempt
 
@@ -165,7 +166,7 @@ class Outcomes:
 
     def write(self) -> None:
         with transaction.atomic():
-            ChangeEvent.objects.bulk_update(list(self.changed.values()), _FIELDS, batch_size=500)
+            update_rows(ChangeEvent, self.changed.values(), _FIELDS)
             DeliveryAttempt.objects.bulk_create(self.attempts, batch_size=1000)
             report_failures(self.failures)
         self.changed, self.attempts, self.failures = {}, [], []

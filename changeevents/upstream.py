@@ -21,6 +21,7 @@ from django.utils import timezone
 from connectors.models import SalesforceOrg
 from connectors.salesforce import SalesforceCallError, client_for_org
 
+from .bulk_sql import update_rows
 from .models import ChangeEvent
 from .outcomes import HELD_BEHIND_PARENT, DispatchSummary, Outcomes
 from .payloads import build_payload
@@ -235,7 +236,7 @@ class BatchDispatcher:
             else:
                 self._record_failed(events, result.error, payload, duration)
         # queryset-level write: no signal, so storing the Id records no new event
-        mapping.model.objects.bulk_update(sfid_updates, ["salesforce_id"], batch_size=500)
+        update_rows(mapping.model, sfid_updates, ["salesforce_id"])
 
     def _record_failed(self, events, failure, payload, duration=0) -> None:
         root = self.outcomes.failed(events, failure, payload, duration)

@@ -18,6 +18,12 @@ class _Rollback(Exception):
 
 def add_arguments(parser) -> None:
     parser.add_argument("--records", type=int, default=5000, help="records to push (half accounts, half contacts)")
+    parser.add_argument(
+        "--latency-ms",
+        type=int,
+        default=10,
+        help="added to every API call, both ways (a real org answers in 50-300 ms; loopback in ~1 ms)",
+    )
 
 
 def run(options, stdout) -> dict:
@@ -28,7 +34,10 @@ def run(options, stdout) -> dict:
         figures: dict = {}
         try:
             with transaction.atomic():
+                if options["latency_ms"]:
+                    emulator.control.inject_fault({"type": "latency", "ms": options["latency_ms"]})
                 figures = _measure(emulator, records)
+                figures["latency_ms"] = options["latency_ms"]
                 raise _Rollback
         except _Rollback:
             pass
@@ -89,7 +98,10 @@ def _measure(emulator, records: int) -> dict:
 
 
 def _print(stdout, f: dict) -> None:
-    stdout.write(f"upstream: {f['synced']} of {f['records']} records synced in {f['engine_seconds']:.2f} s")
+    stdout.write(
+        f"upstream: {f['synced']} of {f['records']} records synced in {f['engine_seconds']:.2f} s "
+        f"({f['latency_ms']} ms added to every API call)"
+    )
     stdout.write(
         f"  engine: {f['engine_rate']:.0f} records/s, {f['engine_calls']} API calls (minimum {f['minimum_calls']})"
     )

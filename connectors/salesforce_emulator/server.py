@@ -25,6 +25,7 @@ CONTROL_PREFIX = "/_emulator/"
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in two writes: without this, +40 ms a call
     server_version = "SalesforceEmulator/1.0"
 
     def log_message(self, format, *args):  # noqa: A002 - quiet by default
