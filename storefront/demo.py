@@ -51,6 +51,8 @@ def load_demo_data() -> SalesforceOrg:
     contact = Contact.objects.create(
         org=org, account=account, first_name="Ada", last_name="Lovelace", email="ada@example.com"
     )
+    # The emulated org's demo validation rule refuses this one, so the console has a real failure to show.
+    Contact.objects.create(org=org, account=account, first_name="Demo", last_name="Invalid", email="x@example.com")
     order = Order.objects.create(
         org=org, store=north, account=account, bill_to_contact=contact, effective_date=datetime.date.today()
     )
