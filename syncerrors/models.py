@@ -49,6 +49,7 @@ class SyncError(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        permissions = [("resync_syncerror", "Can re-sync sync errors")]
         indexes = [
             models.Index(fields=["resolved_at", "created_at"], name="syncerror_open_idx"),
             models.Index(fields=["org", "store", "resolved_at"], name="syncerror_scope_idx"),

@@ -1,4 +1,11 @@
 """Console pages outside the admin (built with django-filter)."""
 
+from django.urls import path
+
+from . import views
+
 app_name = "syncerrors"
-urlpatterns: list = []
+urlpatterns = [
+    path("errors/", views.error_list, name="error_list"),
+    path("errors.csv", views.error_csv, name="error_csv"),
+]

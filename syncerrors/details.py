@@ -1,0 +1,43 @@
+"""Everything the info view shows about one error: resolution, what was sent, the record, its chain, history."""
+
+import json
+
+from django.apps import apps
+from django.urls import NoReverseMatch, reverse
+
+from .models import SyncError
+from .status_codes import status_code_info
+
+
+def website_record_url(error: SyncError) -> str | None:
+    """The admin page of the website record the error is about, if it still exists."""
+    event = error.event
+    try:
+        model = apps.get_model(event.model_label)
+    except (LookupError, ValueError):
+        return None
+    if event.object_pk is None or not model._default_manager.filter(pk=event.object_pk).exists():
+        return None
+    try:
+        return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_change", args=[event.object_pk])
+    except NoReverseMatch:
+        return None
+
+
+def error_details(error: SyncError, user) -> dict:
+    visible = SyncError.objects.visible_to(user)
+    event = error.event
+    return {
+        "info": status_code_info(error.status_code, held=error.is_held),
+        "record_url": website_record_url(error),
+        "root": error.held_by if error.held_by_id and visible.filter(pk=error.held_by_id).exists() else None,
+        "held_errors": list(visible.filter(held_by=error).unresolved().order_by("created_at")),
+        "attempts": list(event.delivery_attempts.order_by("attempted_at")),
+        "history": list(
+            visible.filter(event__model_label=event.model_label, event__object_pk=event.object_pk)
+            .exclude(pk=error.pk)
+            .order_by("-created_at")[:20]
+        ),
+        "payload_json": json.dumps(error.payload, indent=2, sort_keys=True, default=str),
+        "fields_text": ", ".join(error.fields or []),
+    }
