@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import F
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.templatetags.static import static
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -24,6 +25,11 @@ class ResolutionFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         return [("resolved", _("Resolved")), ("all", _("All"))]
+
+    def choices(self, changelist):
+        choices = list(super().choices(changelist))
+        choices[0]["display"] = _("Unresolved")  # the default, instead of a second "All"
+        return choices
 
     def queryset(self, request, queryset):
         if self.value() == "resolved":
