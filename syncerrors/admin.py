@@ -5,8 +5,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import F
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.templatetags.static import static
 from django.template.response import TemplateResponse
+from django.templatetags.static import static
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -111,7 +111,11 @@ class SyncErrorAdmin(admin.ModelAdmin):
     def info_link(self, error):
         url = reverse("admin:syncerrors_syncerror_info", args=[error.pk])
         return format_html(
-            '<a href="{}" class="sync-error-info" title="{}">&#9432;</a>', url, _("Details and resolution")
+            '<a href="{}" class="sync-error-info" title="{}"><img src="{}" alt="{}" width="16" height="16"></a>',
+            url,
+            _("Details and resolution"),
+            static("admin/img/icon-viewlink.svg"),
+            _("info"),
         )
 
     @admin.display(description=_("message"))
