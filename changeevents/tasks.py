@@ -33,3 +33,23 @@ def sweep_upstream_task() -> int:
     for org_id in org_ids:
         dispatch_upstream_task.delay(org_id)
     return len(org_ids)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def poll_downstream_task(org_id: int, group: str | None = None, sobjects: list[str] | None = None) -> str:
+    """Apply what changed in Salesforce for a schedule group (or chosen objects) of an org."""
+    from .downstream import poll_org
+
+    if not SalesforceOrg.objects.filter(pk=org_id).exists():
+        return "no such org"
+    summary = poll_org(org_id, group=group, sobjects=sobjects)
+    logger.info("downstream org %s: %s", org_id, summary)
+    return str(summary)
+
+
+@shared_task(ignore_result=True)
+def prune_synced_events_task() -> int:
+    """Delete synced events older than the retention; failed and held ones stay until resolved."""
+    from .retention import prune_synced_events
+
+    return prune_synced_events()

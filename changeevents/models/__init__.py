@@ -1,4 +1,5 @@
 """Models of the sync engine, one module per concern."""
 
+from .cursors import SyncCursor  # noqa: F401
 from .events import ChangeEvent, DeliveryAttempt  # noqa: F401
 from .locks import SyncLock  # noqa: F401

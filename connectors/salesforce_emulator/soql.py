@@ -142,7 +142,7 @@ class _Parser:
         self.take("kw", "select")
         fields, count = self.field_list()
         self.take("kw", "from")
-        query = Query(fields=fields, sobject=self.take("name").value, count=count)
+        query = Query(fields=fields, sobject=self.object_name(), count=count)
         if self.peek("kw", "where"):
             self.take()
             query.where = self.expression()
@@ -159,6 +159,14 @@ class _Parser:
         if self.peek():
             raise SoqlError(f"unexpected token: '{self.peek().text}'")
         return query
+
+    def object_name(self) -> str:
+        """FROM Order: an object may share its name with a keyword."""
+        token = self.peek()
+        if token is not None and token.kind == "kw" and token.text.isidentifier():
+            self.pos += 1
+            return token.text
+        return self.take("name").value
 
     def field_list(self) -> tuple[list[str], bool]:
         if self.peek("kw", "count"):

@@ -1,0 +1,278 @@
+"""Applying Salesforce rows to the website's records in bulk, with no echo upstream.
+
+Rows are matched by Salesforce Id, then by SCID (External_ID__c) for records created upstream; parents are
+resolved by Salesforce Id or SCID; a row whose parent is not here yet is kept as a pending downstream event
+and tried again on the next poll. A row whose data hash equals the record's last applied hash is skipped.
+Conflict rule: a field with a pending upstream change keeps the local value (the pending push wins).
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.db import models, transaction
+
+from .bulk_sql import update_rows
+from .failures import EventFailure, report_failures
+from .models import ChangeEvent
+from .recording import recording_suppressed
+from .registry import SyncMapping, registry
+from .signals import downstream_applied
+
+Status = ChangeEvent.Status
+
+
+@dataclass
+class ApplySummary:
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0
+    skipped: int = 0
+    waiting: int = 0
+    failed: int = 0
+    changes: list = field(default_factory=list)  # (pk, [fields]) for the downstream_applied signal
+
+
+class RowError(ValueError):
+    """A row that cannot become a website record (the message names the field)."""
+
+
+def _convert(model_field: models.Field, value):
+    if value is None:
+        if isinstance(model_field, models.CharField | models.TextField):
+            return ""
+        if model_field.null or isinstance(model_field, models.BooleanField):
+            return None if model_field.null else False
+        if model_field.has_default():
+            return model_field.get_default()
+        raise RowError(f"{model_field.name} is required on the website but Salesforce sent no value")
+    try:
+        if isinstance(model_field, models.DecimalField):
+            return Decimal(str(value)).quantize(Decimal(1).scaleb(-model_field.decimal_places))
+        if isinstance(model_field, models.IntegerField):
+            return int(float(value))
+        if isinstance(model_field, models.BooleanField):
+            return bool(value)
+        if isinstance(model_field, models.DateField):
+            return datetime.date.fromisoformat(str(value)[:10])
+    except (InvalidOperation, ValueError, TypeError) as exc:
+        raise RowError(f"{model_field.name}: cannot read {value!r}: {exc}") from exc
+    value = str(value)
+    if getattr(model_field, "max_length", None) and len(value) > model_field.max_length:
+        raise RowError(f"{model_field.name} is longer than {model_field.max_length} characters")
+    return value
+
+
+def _hash(values: dict) -> str:
+    return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()
+
+
+class Applier:
+    def __init__(self, org, mapping: SyncMapping):
+        self.org, self.mapping, self.model = org, mapping, mapping.model
+        self.summary = ApplySummary()
+        self.failures: list[EventFailure] = []
+        self.events: list[ChangeEvent] = []
+
+    def apply(self, rows: list[dict]) -> ApplySummary:
+        """Apply rows (newest wins per Id) in one transaction; returns what happened."""
+        latest = {row["Id"]: row for row in rows}
+        live = [r for r in latest.values() if not r.get("IsDeleted")]
+        deleted = [r["Id"] for r in latest.values() if r.get("IsDeleted")]
+        with transaction.atomic(), recording_suppressed():
+            self._apply_live(live)
+            self._apply_deletes(deleted)
+            ChangeEvent.objects.bulk_create(self.events, batch_size=1000)
+            self._settle_pending(latest)
+            report_failures(self.failures)
+        if self.summary.changes:
+            downstream_applied.send(sender=self.model, org_id=self.org.pk, changes=self.summary.changes)
+        return self.summary
+
+    # --- matching ---------------------------------------------------------------------------------------------
+    def _existing(self, live: list[dict]) -> tuple[dict, dict]:
+        objects = self.model._default_manager.filter(org=self.org)
+        by_sfid = {o.salesforce_id: o for o in objects.filter(salesforce_id__in=[r["Id"] for r in live])}
+        scids = [r.get("External_ID__c") for r in live if r.get("External_ID__c")]
+        by_scid = {o.scid: o for o in objects.filter(scid__in=scids)}
+        return by_sfid, by_scid
+
+    def _parents(self, live: list[dict]) -> dict[str, tuple[dict, dict]]:
+        """For each lookup: Salesforce Id -> pk and SCID -> pk of the parents these rows name."""
+        resolved = {}
+        for link in self.mapping.parents:
+            parent_model = registry.for_sobject(link.sobject).model
+            ids = {r.get(link.lookup) for r in live if r.get(link.lookup)}
+            scids = {(r.get(link.relationship) or {}).get("External_ID__c") for r in live} - {None}
+            rows = parent_model._default_manager.filter(org=self.org)
+            by_id = dict(rows.filter(salesforce_id__in=ids).values_list("salesforce_id", "pk"))
+            by_scid = dict(rows.filter(scid__in=scids).values_list("scid", "pk"))
+            resolved[link.field] = (by_id, by_scid)
+        return resolved
+
+    def _values(self, row: dict, parents: dict) -> dict:
+        values = {}
+        for model_field_name, salesforce_field in self.mapping.fields.items():
+            values[model_field_name] = _convert(self.model._meta.get_field(model_field_name), row.get(salesforce_field))
+        for link in self.mapping.parents:
+            attname = self.model._meta.get_field(link.field).attname
+            parent_id = row.get(link.lookup)
+            if not parent_id:
+                values[attname] = None
+                continue
+            by_id, by_scid = parents[link.field]
+            scid = (row.get(link.relationship) or {}).get("External_ID__c")
+            pk = by_id.get(parent_id) or by_scid.get(scid)
+            if pk is None:
+                raise ParentMissing(f"{link.sobject} {parent_id} is not on the website yet")
+            values[attname] = pk
+        return values
+
+    def _pending_upstream_fields(self, pks: list[int]) -> dict[int, set[str]]:
+        """Fields with an upstream change not yet in Salesforce, per record: they keep their local value."""
+        pending: dict[int, set[str]] = {}
+        events = (
+            ChangeEvent.objects.upstream()
+            .open()
+            .filter(model_label=self.mapping.label, object_pk__in=pks)
+            .values_list("object_pk", "changed_fields")
+        )
+        for pk, changed in events:
+            pending.setdefault(pk, set()).update(changed or {})
+        return pending
+
+    # --- live rows --------------------------------------------------------------------------------------------
+    def _apply_live(self, live: list[dict]) -> None:
+        if not live:
+            return
+        by_sfid, by_scid = self._existing(live)
+        parents = self._parents(live)
+        matched = [by_sfid.get(r["Id"]) or by_scid.get(r.get("External_ID__c") or "") for r in live]
+        pending = self._pending_upstream_fields([o.pk for o in matched if o is not None])
+        creates, updates = [], []
+        for row, existing in zip(live, matched, strict=True):
+            try:
+                values = self._values(row, parents)
+            except ParentMissing as exc:
+                self._keep_waiting(row, str(exc))
+                continue
+            except RowError as exc:
+                self._cannot_apply(row, "CANNOT_APPLY_DOWNSTREAM", str(exc), existing)
+                continue
+            digest = _hash(values)
+            if existing is not None and existing.salesforce_hash == digest and existing.salesforce_id == row["Id"]:
+                self.summary.skipped += 1
+                continue
+            if existing is None:
+                creates.append(self._new_record(row, values, digest))
+            else:
+                updates.append(self._updated_record(existing, row, values, digest, pending.get(existing.pk, set())))
+        self._write(creates, updates)
+
+    def _new_record(self, row: dict, values: dict, digest: str):
+        record = self.model(org=self.org, salesforce_id=row["Id"], salesforce_hash=digest, **values)
+        if row.get("External_ID__c"):
+            record.scid = row["External_ID__c"]
+        store_id = self._store_for(row, values)
+        if store_id is not None:
+            record.store_id = store_id
+        return record
+
+    def _updated_record(self, record, row: dict, values: dict, digest: str, keep_local: set[str]):
+        changed = []
+        for name, value in values.items():
+            if name in keep_local:
+                continue  # the pending push wins
+            if getattr(record, name) != value:
+                setattr(record, name, value)
+                changed.append(name)
+        record.salesforce_id, record.salesforce_hash = row["Id"], digest
+        record._downstream_changed = changed
+        return record
+
+    def _store_for(self, row: dict, values: dict) -> int | None:
+        if self.mapping.store_path != "store":
+            return None
+        field = self.model._meta.get_field("store")
+        stores = list(self.org.stores.filter(active=True).values_list("pk", "name", "domain"))
+        named = row.get("Store__c")
+        for pk, name, domain in stores:
+            if named and named in (name, domain):
+                return pk
+        if field.null:
+            return None
+        if not stores:
+            raise RowError("the org has no active store to own this record")
+        return stores[0][0]
+
+    def _write(self, creates: list, updates: list) -> None:
+        if creates:
+            self.model._default_manager.bulk_create(creates, batch_size=500)
+            self.summary.created += len(creates)
+            self.summary.changes += [(r.pk, list(self.mapping.fields)) for r in creates]
+        if updates:
+            names = sorted({n for r in updates for n in r._downstream_changed} | {"salesforce_id", "salesforce_hash"})
+            update_rows(self.model, updates, [self.model._meta.get_field(n).name for n in names])
+            self.summary.updated += len(updates)
+            self.summary.changes += [(r.pk, r._downstream_changed) for r in updates if r._downstream_changed]
+        for record, event_type in [(r, "create") for r in creates] + [(r, "update") for r in updates]:
+            self.events.append(self._event(record.pk, record.scid, record.salesforce_id, event_type, Status.SYNCED))
+
+    def _event(self, pk, scid, salesforce_id, event_type, status, changed=None) -> ChangeEvent:
+        return ChangeEvent(
+            org=self.org,
+            direction=ChangeEvent.Direction.DOWNSTREAM,
+            sobject=self.mapping.sobject,
+            model_label=self.mapping.label,
+            object_pk=pk,
+            event_type=event_type,
+            changed_fields=changed or {},
+            scid=scid or "",
+            salesforce_id=salesforce_id,
+            status=status,
+        )
+
+    # --- deletes, waiting and failed rows --------------------------------------------------------------------
+    def _apply_deletes(self, ids: list[str]) -> None:
+        if not ids:
+            return
+        doomed = self.model._default_manager.filter(org=self.org, salesforce_id__in=ids)
+        for pk, scid, sfid in doomed.values_list("pk", "scid", "salesforce_id"):
+            self.events.append(self._event(pk, scid, sfid, "delete", Status.SYNCED))
+        self.summary.deleted += doomed.delete()[1].get(self.model._meta.label, 0)
+
+    def _keep_waiting(self, row: dict, reason: str) -> None:
+        exists = (
+            ChangeEvent.objects.downstream().pending().filter(sobject=self.mapping.sobject, salesforce_id=row["Id"])
+        )
+        if exists.exists():
+            exists.update(changed_fields=row, last_message=reason)
+        else:
+            event = self._event(None, row.get("External_ID__c"), row["Id"], "update", Status.PENDING, row)
+            event.last_message = reason
+            self.events.append(event)
+        self.summary.waiting += 1
+
+    def _cannot_apply(self, row: dict, code: str, message: str, existing) -> None:
+        event = self._event(
+            existing.pk if existing else None, row.get("External_ID__c"), row["Id"], "update", Status.FAILED, row
+        )
+        event.last_status_code, event.last_message = code, message
+        self.events.append(event)
+        self.failures.append(EventFailure(event, code, message, [], json.dumps(row, default=str), row))
+        self.summary.failed += 1
+
+    def _settle_pending(self, latest: dict) -> None:
+        """Waiting rows of this object that were applied now are done."""
+        waiting_now = {e.salesforce_id for e in self.events if e.status == Status.PENDING}
+        ChangeEvent.objects.downstream().pending().filter(
+            sobject=self.mapping.sobject, salesforce_id__in=[i for i in latest if i not in waiting_now]
+        ).update(status=Status.SYNCED)
+
+
+class ParentMissing(Exception):
+    pass

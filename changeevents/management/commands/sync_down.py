@@ -1,0 +1,29 @@
+"""`python manage.py sync_down [--org NAME] [--objects A,B] [--full]`: apply Salesforce's changes now."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from changeevents.downstream import poll_org
+from connectors.models import SalesforceOrg
+
+
+class Command(BaseCommand):
+    help = "Read what changed in Salesforce and apply it to the website's records now."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--org", help="the org's name (default: every org)")
+        parser.add_argument("--objects", help="comma-separated Salesforce objects (default: all synced objects)")
+        parser.add_argument("--full", action="store_true", help="read everything through a Bulk API 2.0 query")
+
+    def handle(self, *args, **options):
+        orgs = SalesforceOrg.objects.all()
+        if options["org"]:
+            orgs = orgs.filter(name=options["org"])
+            if not orgs.exists():
+                raise CommandError(f"No Salesforce org is named {options['org']!r}.")
+        objects = [o.strip() for o in (options["objects"] or "").split(",") if o.strip()] or None
+        for org in orgs:
+            try:
+                summary = poll_org(org.pk, sobjects=objects, full=options["full"])
+            except ValueError as exc:
+                raise CommandError(str(exc)) from exc
+            self.stdout.write(f"{org.name}: {summary}")
