@@ -21,3 +21,24 @@ def update_rows(model, objects: Iterable, field_names: Sequence[str]) -> int:
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
     return len(rows)
+
+
+def insert_rows(model, objects: Iterable) -> int:
+    """INSERT every object in one executemany (no pks are read back: select them by a unique key after).
+
+    Fills field defaults and auto_now(_add) values as save() would; fires no signals, like bulk_create.
+    """
+    objects = list(objects)
+    if not objects:
+        return 0
+    using = router.db_for_write(model)
+    connection = connections[using]
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key or getattr(objects[0], f.attname) is not None]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})"
+    rows = [[f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in fields] for obj in objects]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+    return len(rows)

@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import models, transaction
 
-from .bulk_sql import update_rows
+from .bulk_sql import insert_rows, update_rows
 from .failures import EventFailure, report_failures
 from .models import ChangeEvent
 from .recording import recording_suppressed
@@ -86,8 +86,10 @@ class Applier:
         with transaction.atomic(), recording_suppressed():
             self._apply_live(live)
             self._apply_deletes(deleted)
-            ChangeEvent.objects.bulk_create(self.events, batch_size=1000)
+            insert_rows(ChangeEvent, self.events)
             self._settle_pending(latest)
+            for failure in self.failures:  # few: saved one by one so their sync errors can point at them
+                failure.event.save()
             report_failures(self.failures)
         if self.summary.changes:
             downstream_applied.send(sender=self.model, org_id=self.org.pk, changes=self.summary.changes)
@@ -211,7 +213,14 @@ class Applier:
 
     def _write(self, creates: list, updates: list) -> None:
         if creates:
-            self.model._default_manager.bulk_create(creates, batch_size=500)
+            insert_rows(self.model, creates)
+            pks = dict(
+                self.model._default_manager.filter(
+                    org=self.org, salesforce_id__in=[r.salesforce_id for r in creates]
+                ).values_list("salesforce_id", "pk")
+            )
+            for record in creates:
+                record.pk = pks[record.salesforce_id]
             self.summary.created += len(creates)
             self.summary.changes += [(r.pk, list(self.mapping.fields)) for r in creates]
         if updates:
@@ -262,7 +271,6 @@ class Applier:
             existing.pk if existing else None, row.get("External_ID__c"), row["Id"], "update", Status.FAILED, row
         )
         event.last_status_code, event.last_message = code, message
-        self.events.append(event)
         self.failures.append(EventFailure(event, code, message, [], json.dumps(row, default=str), row))
         self.summary.failed += 1
 

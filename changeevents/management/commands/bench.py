@@ -4,7 +4,7 @@ import importlib
 
 from django.core.management.base import BaseCommand
 
-BENCHMARKS = ["upstream", "emulator"]
+BENCHMARKS = ["upstream", "downstream", "emulator"]
 
 
 class Command(BaseCommand):

@@ -1,0 +1,86 @@
+"""`bench downstream --records N`: N changed rows read from the emulated org and applied in one poll.
+
+Runs inside a transaction that is rolled back, so the configured database keeps nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+
+from django.db import transaction
+
+
+class _Rollback(Exception):
+    pass
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--records", type=int, default=5000, help="changed rows in the org")
+
+
+def run(options, stdout) -> dict:
+    from connectors.salesforce_emulator import EmulatedOrg
+
+    figures: dict = {}
+    with EmulatedOrg() as emulator:
+        try:
+            with transaction.atomic():
+                figures = _measure(emulator, options["records"])
+                raise _Rollback
+        except _Rollback:
+            pass
+    engine = figures["total_seconds"] - figures["http_seconds"]
+    stdout.write(
+        f"downstream: {figures['applied']} rows applied in {figures['total_seconds']:.2f} s, "
+        f"{figures['api_calls']} API calls"
+    )
+    stdout.write(
+        f"  emulated org and HTTP: {figures['http_seconds']:.2f} s; engine: {engine:.2f} s "
+        f"({figures['applied'] / engine if engine else 0:.0f} rows/s of engine time)"
+    )
+    return figures
+
+
+def _measure(emulator, records: int) -> dict:
+    from changeevents.downstream import poll_org
+    from connectors.models import SalesforceOrg
+    from connectors.salesforce import client_for_org, forget_clients
+
+    prefix = "SCSYNC_BENCH"
+    os.environ.update(
+        {
+            f"{prefix}_INSTANCE_URL": emulator.instance_url,
+            f"{prefix}_SESSION_ID": emulator.session_id,
+            f"{prefix}_CA_FILE": str(emulator.ca_file),
+        }
+    )
+    forget_clients()
+    org = SalesforceOrg.objects.create(name=f"bench-{uuid.uuid4().hex[:8]}", credentials_env_prefix=prefix)
+    for start in range(0, records, 1000):
+        emulator.control.create_records(
+            "Account", [{"Name": f"Row {n}"} for n in range(start, min(start + 1000, records))]
+        )
+    session = client_for_org(org).sf.session
+    spent = [0.0]
+    original = session.request
+
+    def timed(*args, **kwargs):  # time spent waiting on the emulated org (and HTTP), not in the engine
+        started = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            spent[0] += time.perf_counter() - started
+
+    session.request = timed
+    calls = emulator.control.call_count()
+    started = time.perf_counter()
+    summary = poll_org(org.pk, sobjects=["Account"])
+    total = time.perf_counter() - started
+    return {
+        "applied": summary.created + summary.updated,
+        "api_calls": emulator.control.call_count() - calls,
+        "total_seconds": total,
+        "http_seconds": spent[0],
+    }
