@@ -7,6 +7,7 @@ from django.utils.translation import ngettext
 from connectors.models import SalesforceOrg
 
 from .tasks import poll_downstream_task
+from .triggers import set_triggers
 
 
 @admin.action(description=_("Sync now: read every object from Salesforce"), permissions=["change"])
@@ -31,3 +32,23 @@ def sync_ten_minute_objects_now(modeladmin, request, queryset):
 org_admin = admin.site._registry.get(SalesforceOrg)
 if org_admin is not None:
     org_admin.actions = [*(org_admin.actions or []), sync_now, sync_ten_minute_objects_now]
+
+
+def _switch_through_set_triggers(admin_instance):
+    """Saving triggers_enabled in the org admin goes through set_triggers, so who and when are logged."""
+    save_model = admin_instance.save_model
+
+    def save(request, obj, form, change):
+        if change and "triggers_enabled" in form.changed_data:
+            wanted = obj.triggers_enabled
+            obj.triggers_enabled = not wanted
+            save_model(request, obj, form, change)
+            set_triggers(obj, wanted, user=request.user, reason="Changed in the admin.")
+        else:
+            save_model(request, obj, form, change)
+
+    admin_instance.save_model = save
+
+
+if org_admin is not None:
+    _switch_through_set_triggers(org_admin)

@@ -3,11 +3,17 @@
 import logging
 
 from django.contrib.admin.models import CHANGE, LogEntry
+from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from connectors.models import SalesforceOrg
 
 logger = logging.getLogger(__name__)
+
+# Sent after commit when an org's triggers are switched: sender=SalesforceOrg, org=..., enabled=bool.
+# storefront catches up the media imports, inventory and keys skipped while they were off.
+triggers_switched = Signal()
 
 
 def triggers_enabled(org_id: int) -> bool:
@@ -26,6 +32,8 @@ def set_triggers(org: SalesforceOrg, enabled: bool, user=None, reason: str = "")
     message = f"Sync triggers switched {'on' if enabled else 'off'}. {reason}".strip()
     if changed:
         logger.info("org %s: %s (by %s)", org.pk, message, user or "system")
+    if changed:
+        transaction.on_commit(lambda: triggers_switched.send(sender=SalesforceOrg, org=org, enabled=enabled))
     if changed and user is not None:
         LogEntry.objects.log_actions(
             user_id=user.pk, queryset=[org], action_flag=CHANGE, change_message=message, single_object=True

@@ -124,6 +124,12 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 # Product media imported by the sync triggers is served from here (a CDN in production).
 CDN_BASE_URL = env.str("CDN_BASE_URL", default="http://127.0.0.1:8000/media/")
 
+# Media imports (sync triggers): limits on what a product's media URL may point at.
+SCSYNC_MEDIA_MAX_BYTES = env.int("SCSYNC_MEDIA_MAX_BYTES", default=10 * 1024 * 1024)
+SCSYNC_MEDIA_CONTENT_TYPES = env.list(
+    "SCSYNC_MEDIA_CONTENT_TYPES", default=["image/jpeg", "image/png", "image/webp", "image/gif"]
+)
+
 LOGIN_URL = "admin:login"
 
 # --- Celery -----------------------------------------------------------------------------------------------

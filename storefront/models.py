@@ -333,3 +333,42 @@ class Case(SyncedRecord):
 
     def __str__(self) -> str:
         return self.subject or self.scid
+
+
+class MediaImport(models.Model):
+    """One import of a product's media URL into content-addressed storage (the CDN URL comes from it)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="media_imports")
+    source_url = models.CharField(max_length=1000)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    sha256 = models.CharField(max_length=64, blank=True)
+    stored_path = models.CharField(max_length=255, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.product} <- {self.source_url} ({self.status})"
+
+
+class StockReservation(models.Model):
+    """How much of a product an order line holds. Adjustments move stock by the difference to what the line
+    should hold now, so a re-sync or a retried task never adjusts twice."""
+
+    order_item = models.OneToOneField(OrderItem, on_delete=models.CASCADE, related_name="stock_reservation")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    quantity = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.order_item}: {self.quantity} of {self.product}"

@@ -167,6 +167,20 @@ CATALOGUE: dict[str, StatusCode] = {
     ]
 }
 
+CATALOGUE["MEDIA_IMPORT_FAILED"] = StatusCode(
+    "MEDIA_IMPORT_FAILED",
+    "The product's media URL could not be imported; the product keeps its old CDN URL.",
+    (
+        "Read the message: it says whether the URL could not be fetched, was too large or was not an image.",
+        "Correct the product's media URL (on the website or in Salesforce); saving it imports it again.",
+    ),
+)
+CATALOGUE["CANNOT_APPLY_DOWNSTREAM"] = StatusCode(
+    "CANNOT_APPLY_DOWNSTREAM",
+    "A row from Salesforce could not be applied to the website (the message names the field).",
+    ("Correct the value in Salesforce; the next poll applies it.",),
+)
+
 UNKNOWN = StatusCode(
     "UNKNOWN",
     "A status code this console does not know yet.",
