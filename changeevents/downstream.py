@@ -147,7 +147,13 @@ def _all_rows(client, mapping, cursor, first_page, full, summary) -> list[dict]:
 
 
 def _bulk_rows(client, mapping, since, summary) -> list[dict]:
-    """A Bulk API 2.0 queryAll job; CSV rows turned back into REST-shaped rows."""
+    rows = bulk_query_rows(client, mapping, since)
+    summary.api_calls += 4  # create the job, poll it, read the results, read the job: about four calls
+    return rows
+
+
+def bulk_query_rows(client, mapping: SyncMapping, since=None) -> list[dict]:
+    """A Bulk API 2.0 queryAll job; its CSV rows turned back into REST-shaped rows."""
     rows = []
     for chunk in client.sf.bulk2.__getattr__(mapping.sobject).query_all(soql_for(mapping, since), wait=0.2):
         for raw in csv.DictReader(io.StringIO(chunk)):
@@ -160,7 +166,6 @@ def _bulk_rows(client, mapping, since, summary) -> list[dict]:
                 else:
                     row[key] = {"true": True, "false": False}.get(value, value)
             rows.append(row)
-    summary.api_calls += 4  # create job, poll, results, (job info): counted approximately
     return rows
 
 

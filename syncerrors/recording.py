@@ -7,32 +7,35 @@ from .models import SyncError
 
 def record_sync_errors(failures: list[EventFailure]) -> list[SyncError]:
     """One SyncError per failure; held ones point at the unresolved error of the event they wait behind."""
-    errors: list[SyncError] = []
+    roots = [_error(f) for f in failures if f.blocked_by is None]
+    SyncError.objects.bulk_create(roots, batch_size=500)
     root_errors = _root_errors({f.blocked_by.pk for f in failures if f.blocked_by is not None})
+    held = []
     for failure in failures:
-        event = failure.event
-        error = SyncError(
-            event=event,
-            org_id=event.org_id,
-            store_id=event.store_id,
-            sobject=event.sobject,
-            event_type=event.event_type,
-            scid=event.scid,
-            salesforce_id=event.salesforce_id,
-            status_code=failure.status_code,
-            message=failure.message,
-            fields=list(failure.fields),
-            raw_response=failure.raw_response,
-            payload=failure.payload,
-        )
         if failure.blocked_by is not None:
+            error = _error(failure)
             error.held_by = root_errors.get(failure.blocked_by.pk)
-        if failure.blocked_by is None:
-            error.save()
-            root_errors[event.pk] = error
-        errors.append(error)
-    SyncError.objects.bulk_create([e for e in errors if e.pk is None], batch_size=500)
-    return errors
+            held.append(error)
+    SyncError.objects.bulk_create(held, batch_size=500)
+    return roots + held
+
+
+def _error(failure: EventFailure) -> SyncError:
+    event = failure.event
+    return SyncError(
+        event=event,
+        org_id=event.org_id,
+        store_id=event.store_id,
+        sobject=event.sobject,
+        event_type=event.event_type,
+        scid=event.scid,
+        salesforce_id=event.salesforce_id,
+        status_code=failure.status_code,
+        message=failure.message,
+        fields=list(failure.fields),
+        raw_response=failure.raw_response,
+        payload=failure.payload,
+    )
 
 
 def _root_errors(event_ids: set[int]) -> dict[int, SyncError]:

@@ -1,0 +1,74 @@
+"""`bench bulk --records N`: a CSV of N contacts loaded with triggers off, then upserted with Bulk API 2.0."""
+
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from django.db import transaction
+
+
+class _Rollback(Exception):
+    pass
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--records", type=int, default=50000, help="contacts in the file")
+
+
+def run(options, stdout) -> dict:
+    from connectors.salesforce_emulator import EmulatedOrg
+
+    records = options["records"]
+    with EmulatedOrg() as emulator, tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "contacts.csv"
+        with path.open("w", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["legacy_id", "first_name", "last_name", "email"])
+            writer.writerows([f"L-{n}", "Bench", f"Contact {n}", f"b{n}@example.com"] for n in range(records))
+        figures: dict = {}
+        try:
+            with transaction.atomic():
+                figures = _measure(emulator, path)
+                raise _Rollback
+        except _Rollback:
+            pass
+    stdout.write(f"bulk: {records} contacts")
+    stdout.write(f"  check + load: {figures['load_seconds']:.2f} s ({records / figures['load_seconds']:.0f} rows/s)")
+    stdout.write(
+        f"  Bulk API 2.0 upsert: {figures['upsert_seconds']:.2f} s ({records / figures['upsert_seconds']:.0f} rows/s), "
+        f"{figures['failed']} failed"
+    )
+    return figures
+
+
+def _measure(emulator, path: Path) -> dict:
+    from connectors.models import SalesforceOrg
+    from connectors.salesforce import forget_clients
+    from storefront.bulk import load, upload
+    from storefront.bulk.rows import RowChecker, check_file
+    from storefront.bulk.service import mapping_for_object
+
+    prefix = "SCSYNC_BENCH"
+    os.environ.update(
+        {
+            f"{prefix}_INSTANCE_URL": emulator.instance_url,
+            f"{prefix}_SESSION_ID": emulator.session_id,
+            f"{prefix}_CA_FILE": str(emulator.ca_file),
+        }
+    )
+    forget_clients()
+    org = SalesforceOrg.objects.create(name=f"bench-{uuid.uuid4().hex[:8]}", credentials_env_prefix=prefix)
+    mapping = mapping_for_object("Contact")
+    started = time.perf_counter()
+    checked = check_file(path, RowChecker(mapping, org, "legacy_id"))
+    with load.triggers_off(org, reason="bench"):
+        records = load.load_rows(org, mapping, checked.rows)
+    load_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    _, failed = upload.upsert(org, mapping, records)
+    return {"load_seconds": load_seconds, "upsert_seconds": time.perf_counter() - started, "failed": failed}
