@@ -44,3 +44,6 @@ class StoreAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).managed_by(request.user)
+
+
+from connectors.catalog import admin as catalog_admin  # noqa: E402,F401  (registers the connector admins)

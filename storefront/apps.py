@@ -12,9 +12,11 @@ class StorefrontConfig(AppConfig):
         from changeevents.recording import connect_receivers
         from changeevents.registry import registry
 
+        from .catalog_source import connect_catalog_receivers
         from .receivers import connect_trigger_receivers
         from .sync import register_sync_mappings
 
         register_sync_mappings()
         connect_receivers(m.model for m in registry.all() if m.model._meta.app_label == self.label)
         connect_trigger_receivers()
+        connect_catalog_receivers()

@@ -1,0 +1,92 @@
+"""Admin for catalog connectors: Activate / Deactivate / Refresh / Force refresh, the activity log, item states."""
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from ..models import CatalogConnector, ConnectorItemState, ConnectorRun
+from .runs import request_refresh
+from .tasks import run_connector_task
+
+
+class ConnectorRunInline(admin.TabularInline):
+    model = ConnectorRun
+    extra = 0
+    can_delete = False
+    fields = (
+        "kind",
+        "state",
+        "started_at",
+        "ended_at",
+        "sent",
+        "skipped",
+        "failed",
+        "deleted",
+        "cost_points",
+        "message",
+    )
+    readonly_fields = fields
+    ordering = ["-created_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CatalogConnector)
+class CatalogConnectorAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "store",
+        "channel",
+        "active",
+        "status_option",
+        "tags",
+        "families",
+        "disable_deletions",
+        "is_test_environment",
+    )
+    list_filter = ("active", "channel", "is_test_environment")
+    list_select_related = ("store",)
+    inlines = [ConnectorRunInline]
+    actions = ["activate", "deactivate", "refresh", "force_refresh"]
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        return qs if request.user.is_superuser else qs.filter(store__managers=request.user)
+
+    @admin.action(description=_("Activate (resumes an interrupted run)"), permissions=["change"])
+    def activate(self, request, queryset):
+        for connector in queryset:
+            CatalogConnector.objects.filter(pk=connector.pk).update(active=True)
+            run_connector_task.delay(connector.pk)
+        self.message_user(request, _("Activated."), messages.SUCCESS)
+
+    @admin.action(description=_("Deactivate (stops after the current small batch)"), permissions=["change"])
+    def deactivate(self, request, queryset):
+        queryset.update(active=False)
+        self.message_user(request, _("Deactivated."), messages.SUCCESS)
+
+    @admin.action(description=_("Refresh (send what changed, with the current configuration)"), permissions=["change"])
+    def refresh(self, request, queryset):
+        for connector in queryset:
+            request_refresh(connector)
+            run_connector_task.delay(connector.pk)
+        self.message_user(request, _("Refresh queued."), messages.SUCCESS)
+
+    @admin.action(description=_("Force refresh (send every visible item; no deletions)"), permissions=["change"])
+    def force_refresh(self, request, queryset):
+        for connector in queryset:
+            request_refresh(connector, force=True)
+            run_connector_task.delay(connector.pk)
+        self.message_user(request, _("Force refresh queued; it waits for a run in progress."), messages.SUCCESS)
+
+
+@admin.register(ConnectorItemState)
+class ConnectorItemStateAdmin(admin.ModelAdmin):
+    list_display = ("item_key", "connector", "last_result", "pending", "pending_reason", "channel_id", "last_sent_at")
+    list_filter = ("connector", "pending")
+    search_fields = ("item_key", "last_result", "channel_id")
+    list_select_related = ("connector",)
+    readonly_fields = [f.name for f in ConnectorItemState._meta.fields]
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,24 @@
+"""Celery tasks of the catalog connectors: thin, take ids."""
+
+from celery import shared_task
+
+from .runs import request_refresh, run_connector
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def run_connector_task(connector_id: int) -> str:
+    run = run_connector(connector_id)
+    return run.get_state_display() if run else "nothing to do"
+
+
+@shared_task(ignore_result=True)
+def scheduled_connector_task(connector_id: int) -> str:
+    """The scheduled incremental run of an active connector."""
+    from ..models import CatalogConnector
+
+    connector = CatalogConnector.objects.filter(pk=connector_id, active=True).first()
+    if connector is None:
+        return "inactive"
+    if not connector.runs.filter(state__in=["queued", "in_progress", "paused"]).exists():
+        request_refresh(connector)
+    return run_connector_task(connector_id)

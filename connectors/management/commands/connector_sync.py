@@ -1,0 +1,40 @@
+"""`python manage.py connector_sync CONNECTOR [--force-refresh]`: run a catalog connector now."""
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from connectors.catalog.runs import request_refresh, run_connector
+from connectors.catalog.shopify import ChannelError
+from connectors.models import CatalogConnector
+
+
+class Command(BaseCommand):
+    help = "Run a catalog connector now (by id or name), with a progress bar."
+
+    def add_arguments(self, parser):
+        parser.add_argument("connector")
+        parser.add_argument("--force-refresh", action="store_true", help="send every visible item; no deletions")
+
+    def handle(self, *args, **options):
+        key = options["connector"]
+        connector = (
+            CatalogConnector.objects.filter(pk=int(key) if key.isdigit() else None).first()
+            or CatalogConnector.objects.filter(name=key).first()
+        )
+        if connector is None:
+            raise CommandError(f"No catalog connector {key!r}.")
+        if not connector.active:
+            raise CommandError(f"Connector {connector.name!r} is not active: activate it first.")
+        request_refresh(connector, force=options["force_refresh"])
+        try:
+            with tqdm(desc=connector.name, unit="item", disable=None) as progress:
+                run = run_connector(connector.pk, progress=progress)
+        except ChannelError as exc:
+            raise CommandError(str(exc)) from exc
+        if run is None:
+            self.stdout.write("Nothing to send.")
+            return
+        self.stdout.write(
+            f"{run.get_state_display()}: sent {run.sent}, skipped {run.skipped}, failed {run.failed}, "
+            f"deleted {run.deleted}, {run.cost_points:g} cost points"
+        )
