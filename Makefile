@@ -29,7 +29,8 @@ test: install
 run: install
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=1 $(BIN)/python manage.py setup_demo
-	PATH="$(CURDIR)/$(BIN):$$PATH" DJANGO_DEBUG=1 $(BIN)/honcho -f Procfile.dev start
+	PATH="$(CURDIR)/$(BIN):$$PATH" DJANGO_DEBUG=1 SCSYNC_DEMO_SHOP_TOKEN=shpat_local_demo \
+		SCSYNC_DEMO_SHOP_CA="$(CURDIR)/var/emulator/shop-ca.pem" $(BIN)/honcho -f Procfile.dev start
 
 clean:
 	rm -rf var/

@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from connectors.models import SalesforceOrg, Store
+from connectors.models import CatalogConnector, SalesforceOrg, Store
 
 from .models import Account, Contact, Order, OrderItem, Pricebook, PricebookEntry, Product, ProductCategory
 
@@ -60,4 +60,16 @@ def load_demo_data() -> SalesforceOrg:
         OrderItem.objects.create(
             org=org, order=order, product=product, quantity=1, unit_price=Decimal(49 * line), line_number=line
         )
+    # A first connector as seed 004 advises: a test shop, visible items only, deletions off, inactive until
+    # someone activates it (the emulated shop of `make run`).
+    CatalogConnector.objects.create(
+        store=north,
+        name="Demo Shopify (emulated)",
+        shop_url="https://127.0.0.1:8444",
+        access_token_env="SCSYNC_DEMO_SHOP_TOKEN",
+        ca_file_env="SCSYNC_DEMO_SHOP_CA",
+        status_option=CatalogConnector.StatusOption.ONLY_VISIBLE,
+        disable_deletions=True,
+        is_test_environment=True,
+    )
     return org

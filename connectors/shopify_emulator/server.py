@@ -128,17 +128,28 @@ class ShopControl:
 class EmulatedShop:
     """https://127.0.0.1:PORT with a generated CA; `.shop_url`, `.access_token`, `.ca_file`, `.control`."""
 
-    def __init__(self, port: int = 0, maximum: float = 2000.0, restore_rate: float = 100.0):
+    def __init__(
+        self,
+        port: int = 0,
+        maximum: float = 2000.0,
+        restore_rate: float = 100.0,
+        access_token: str | None = None,
+        ca_copy: str | Path | None = None,
+    ):
         self.port = port
         self.shop = Shop(maximum, restore_rate)
         self.control = ShopControl(self.shop)
-        self.access_token = "shpat_" + secrets.token_hex(16)
+        self.access_token = access_token or "shpat_" + secrets.token_hex(16)
+        self.ca_copy = Path(ca_copy) if ca_copy else None
         self._tmp = tempfile.TemporaryDirectory(prefix="shop-emulator-")
         self.ca_file = Path(self._tmp.name) / "ca.pem"
 
     def start(self) -> EmulatedShop:
         ca = trustme.CA()
         ca.cert_pem.write_to_path(str(self.ca_file))
+        if self.ca_copy:
+            self.ca_copy.parent.mkdir(parents=True, exist_ok=True)
+            ca.cert_pem.write_to_path(str(self.ca_copy))
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
         self.server = ThreadingHTTPServer(("127.0.0.1", self.port), _Handler)

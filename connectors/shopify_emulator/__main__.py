@@ -1,0 +1,25 @@
+"""`python -m connectors.shopify_emulator --port 8444 --token T --ca-file PATH`: run the emulated shop."""
+
+import argparse
+import threading
+
+from .server import EmulatedShop
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Run the emulated Shopify Admin GraphQL endpoint.")
+    parser.add_argument("--port", type=int, default=8444)
+    parser.add_argument("--token", help="the access token to accept (default: a random one, printed)")
+    parser.add_argument("--ca-file", help="write the local CA here for clients to trust")
+    options = parser.parse_args()
+    shop = EmulatedShop(port=options.port, access_token=options.token, ca_copy=options.ca_file).start()
+    print(f"Emulated Shopify shop at {shop.shop_url}\n  access token: {shop.access_token}\n  CA file: {shop.ca_file}")
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        shop.stop()
+
+
+main()
