@@ -5,15 +5,9 @@ Runs inside a transaction that is rolled back, so the configured database keeps 
 
 from __future__ import annotations
 
-import os
 import time
-import uuid
 
-from django.db import transaction
-
-
-class _Rollback(Exception):
-    pass
+from .support import bench_org, rolled_back
 
 
 def add_arguments(parser) -> None:
@@ -25,12 +19,8 @@ def run(options, stdout) -> dict:
 
     figures: dict = {}
     with EmulatedOrg() as emulator:
-        try:
-            with transaction.atomic():
-                figures = _measure(emulator, options["records"])
-                raise _Rollback
-        except _Rollback:
-            pass
+        with rolled_back():
+            figures = _measure(emulator, options["records"])
     engine = figures["total_seconds"] - figures["http_seconds"]
     stdout.write(
         f"downstream: {figures['applied']} rows applied in {figures['total_seconds']:.2f} s, "
@@ -45,19 +35,9 @@ def run(options, stdout) -> dict:
 
 def _measure(emulator, records: int) -> dict:
     from changeevents.downstream import poll_org
-    from connectors.models import SalesforceOrg
-    from connectors.salesforce import client_for_org, forget_clients
+    from connectors.salesforce import client_for_org
 
-    prefix = "SCSYNC_BENCH"
-    os.environ.update(
-        {
-            f"{prefix}_INSTANCE_URL": emulator.instance_url,
-            f"{prefix}_SESSION_ID": emulator.session_id,
-            f"{prefix}_CA_FILE": str(emulator.ca_file),
-        }
-    )
-    forget_clients()
-    org = SalesforceOrg.objects.create(name=f"bench-{uuid.uuid4().hex[:8]}", credentials_env_prefix=prefix)
+    org = bench_org(emulator)
     for start in range(0, records, 1000):
         emulator.control.create_records(
             "Account", [{"Name": f"Row {n}"} for n in range(start, min(start + 1000, records))]

@@ -7,13 +7,8 @@ from __future__ import annotations
 
 import math
 import time
-import uuid
 
-from django.db import transaction
-
-
-class _Rollback(Exception):
-    pass
+from .support import bench_org, rolled_back
 
 
 def add_arguments(parser) -> None:
@@ -32,40 +27,23 @@ def run(options, stdout) -> dict:
     records = options["records"]
     with EmulatedOrg() as emulator:
         figures: dict = {}
-        try:
-            with transaction.atomic():
-                if options["latency_ms"]:
-                    emulator.control.inject_fault({"type": "latency", "ms": options["latency_ms"]})
-                figures = _measure(emulator, records)
-                figures["latency_ms"] = options["latency_ms"]
-                raise _Rollback
-        except _Rollback:
-            pass
+        with rolled_back():
+            if options["latency_ms"]:
+                emulator.control.inject_fault({"type": "latency", "ms": options["latency_ms"]})
+            figures = _measure(emulator, records)
+            figures["latency_ms"] = options["latency_ms"]
     _print(stdout, figures)
     return figures
 
 
 def _measure(emulator, records: int) -> dict:
-    import os
-
     from changeevents.registry import registry
     from changeevents.upstream import dispatch_org
-    from connectors.models import SalesforceOrg
-    from connectors.salesforce import forget_clients
 
     # the website's models come from the registry: changeevents never imports storefront
     Account, Contact = registry.for_sobject("Account").model, registry.for_sobject("Contact").model
 
-    prefix = "SCSYNC_BENCH"
-    os.environ.update(
-        {
-            f"{prefix}_INSTANCE_URL": emulator.instance_url,
-            f"{prefix}_SESSION_ID": emulator.session_id,
-            f"{prefix}_CA_FILE": str(emulator.ca_file),
-        }
-    )
-    forget_clients()
-    org = SalesforceOrg.objects.create(name=f"bench-{uuid.uuid4().hex[:8]}", credentials_env_prefix=prefix)
+    org = bench_org(emulator)
     accounts, contacts = records // 2, records - records // 2
     for n in range(accounts):
         account = Account.objects.create(org=org, name=f"Bench account {n}")

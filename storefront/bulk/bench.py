@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 import csv
-import os
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
-from django.db import transaction
-
-
-class _Rollback(Exception):
-    pass
+from changeevents.benchmarks.support import bench_org, rolled_back
 
 
 def add_arguments(parser) -> None:
@@ -31,12 +25,8 @@ def run(options, stdout) -> dict:
             writer.writerow(["legacy_id", "first_name", "last_name", "email"])
             writer.writerows([f"L-{n}", "Bench", f"Contact {n}", f"b{n}@example.com"] for n in range(records))
         figures: dict = {}
-        try:
-            with transaction.atomic():
-                figures = _measure(emulator, path)
-                raise _Rollback
-        except _Rollback:
-            pass
+        with rolled_back():
+            figures = _measure(emulator, path)
     stdout.write(f"bulk: {records} contacts")
     stdout.write(f"  check + load: {figures['load_seconds']:.2f} s ({records / figures['load_seconds']:.0f} rows/s)")
     stdout.write(
@@ -47,22 +37,11 @@ def run(options, stdout) -> dict:
 
 
 def _measure(emulator, path: Path) -> dict:
-    from connectors.models import SalesforceOrg
-    from connectors.salesforce import forget_clients
     from storefront.bulk import load, upload
     from storefront.bulk.rows import RowChecker, check_file
     from storefront.bulk.service import mapping_for_object
 
-    prefix = "SCSYNC_BENCH"
-    os.environ.update(
-        {
-            f"{prefix}_INSTANCE_URL": emulator.instance_url,
-            f"{prefix}_SESSION_ID": emulator.session_id,
-            f"{prefix}_CA_FILE": str(emulator.ca_file),
-        }
-    )
-    forget_clients()
-    org = SalesforceOrg.objects.create(name=f"bench-{uuid.uuid4().hex[:8]}", credentials_env_prefix=prefix)
+    org = bench_org(emulator)
     mapping = mapping_for_object("Contact")
     started = time.perf_counter()
     checked = check_file(path, RowChecker(mapping, org, "legacy_id"))

@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from changeevents.commandline import orgs_named
 from changeevents.downstream import poll_org
-from connectors.models import SalesforceOrg
 
 
 class Command(BaseCommand):
@@ -15,11 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("--full", action="store_true", help="read everything through a Bulk API 2.0 query")
 
     def handle(self, *args, **options):
-        orgs = SalesforceOrg.objects.all()
-        if options["org"]:
-            orgs = orgs.filter(name=options["org"])
-            if not orgs.exists():
-                raise CommandError(f"No Salesforce org is named {options['org']!r}.")
+        orgs = orgs_named(options["org"])
         objects = [o.strip() for o in (options["objects"] or "").split(",") if o.strip()] or None
         for org in orgs:
             try:

@@ -1,9 +1,9 @@
 """`python manage.py sync_triggers on|off|status [--org NAME]`: the per-org sync-triggers switch."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
+from changeevents.commandline import orgs_named
 from changeevents.triggers import set_triggers
-from connectors.models import SalesforceOrg
 
 
 class Command(BaseCommand):
@@ -15,11 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("--reason", default="", help="logged with the switch")
 
     def handle(self, *args, **options):
-        orgs = SalesforceOrg.objects.all()
-        if options["org"]:
-            orgs = orgs.filter(name=options["org"])
-            if not orgs.exists():
-                raise CommandError(f"No Salesforce org is named {options['org']!r}.")
+        orgs = orgs_named(options["org"])
         for org in orgs.select_related("triggers_changed_by"):
             if options["action"] != "status":
                 set_triggers(org, options["action"] == "on", reason=options["reason"] or "Switched by sync_triggers.")

@@ -1,10 +1,10 @@
 """One upstream dispatch now, with a summary: `python manage.py sync_up [--org NAME]`."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
+from changeevents.commandline import orgs_named
 from changeevents.locks import held_lock
 from changeevents.upstream import dispatch_org
-from connectors.models import SalesforceOrg
 
 
 class Command(BaseCommand):
@@ -14,11 +14,7 @@ class Command(BaseCommand):
         parser.add_argument("--org", help="the org's name (default: every org)")
 
     def handle(self, *args, **options):
-        orgs = SalesforceOrg.objects.all()
-        if options["org"]:
-            orgs = orgs.filter(name=options["org"])
-            if not orgs.exists():
-                raise CommandError(f"No Salesforce org is named {options['org']!r}.")
+        orgs = orgs_named(options["org"])
         for org in orgs:
             with held_lock(f"upstream:{org.pk}", lease_seconds=600) as acquired:
                 if not acquired:
