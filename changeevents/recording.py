@@ -10,6 +10,7 @@ import contextlib
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 
+from celery import current_app
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 
@@ -168,9 +169,8 @@ def schedule_dispatch(org_id: int) -> None:
         return
 
     def wake() -> None:
-        from .tasks import dispatch_upstream_task
-
-        dispatch_upstream_task.delay(org_id)
+        # by name: the task module imports the dispatcher, which sits above this module
+        current_app.send_task("changeevents.tasks.dispatch_upstream_task", args=[org_id])
 
     wake.scsync_org_id = org_id
     transaction.on_commit(wake, robust=True)

@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import requests
+from celery import current_app
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -39,12 +40,8 @@ def queue_import(product: Product) -> MediaImport | None:
         return None
     media_import = MediaImport.objects.create(product=product, source_url=product.media_url)
 
-    def run() -> None:
-        from .tasks import import_media_task
-
-        import_media_task.delay(media_import.pk)
-
-    transaction.on_commit(run)
+    # by name: the task module imports this one
+    transaction.on_commit(lambda: current_app.send_task("storefront.tasks.import_media_task", args=[media_import.pk]))
     return media_import
 
 

@@ -6,8 +6,8 @@ import copy
 import re
 import threading
 import time
-from dataclasses import dataclass
 
+from .errors import MultipleMatches, RequestError, WriteContext, WriteError  # noqa: F401 (re-exported)
 from .ids import IdFactory, is_valid_id
 from .rules import RuleBook
 from .timeutil import format_ms
@@ -15,40 +15,6 @@ from .timeutil import format_ms
 SYSTEM_FIELDS = ("Id", "IsDeleted", "CreatedDate", "LastModifiedDate", "SystemModstamp")
 DATETIME_FIELDS = {"CreatedDate", "LastModifiedDate", "SystemModstamp"}
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
-
-
-class WriteError(Exception):
-    """A record-level failure, reported with Salesforce's status code."""
-
-    def __init__(self, code: str, message: str, fields=()):
-        super().__init__(message)
-        self.code, self.message, self.fields = code, message, list(fields)
-
-    def as_error(self) -> dict:
-        return {"statusCode": self.code, "message": self.message, "fields": self.fields}
-
-
-class RequestError(Exception):
-    """A whole-request failure: HTTP status and the REST error body."""
-
-    def __init__(self, status: int, code: str, message: str):
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-    def body(self) -> list:
-        return [{"message": self.message, "errorCode": self.code}]
-
-
-class MultipleMatches(Exception):
-    def __init__(self, urls):
-        super().__init__("several records match")
-        self.urls = urls
-
-
-@dataclass
-class WriteContext:
-    stamp: int
-    allow_duplicates: bool = False
 
 
 def relationship_name(lookup: str) -> str:

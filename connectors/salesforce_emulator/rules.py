@@ -26,6 +26,7 @@ from __future__ import annotations
 import random
 import threading
 
+from .errors import WriteError
 from .soql import SoqlError, evaluate, parse_condition
 
 GENERIC = {
@@ -89,8 +90,6 @@ class RuleBook:
         ]
 
     def check_write(self, records, sobject: str, record: dict, existing: dict | None, ctx) -> None:
-        from .records import WriteError
-
         self._check_row_lock(sobject, record)
         if existing is not None:
             for rule in self._matching(sobject, existing, {"locked"}):
@@ -110,15 +109,11 @@ class RuleBook:
         self._check_activation(records, sobject, record, existing)
 
     def check_delete(self, records, sobject: str, record: dict) -> None:
-        from .records import WriteError
-
         self._check_row_lock(sobject, record)
         for rule in self._matching(sobject, record, {"locked"}):
             raise WriteError("ENTITY_IS_LOCKED", rule.get("message", "the entity is locked for editing"))
 
     def _check_row_lock(self, sobject: str, record: dict) -> None:
-        from .records import WriteError
-
         with self._lock:
             for rule in self._matching(sobject, record, {"row_lock"}):
                 hit = False
@@ -134,8 +129,6 @@ class RuleBook:
                     )
 
     def _check_duplicates(self, records, sobject: str, record: dict) -> None:
-        from .records import WriteError
-
         for rule in self._matching(sobject, record, {"duplicate"}):
             keys = rule["fields"]
             if any(record.get(k) in (None, "") for k in keys):
@@ -150,8 +143,6 @@ class RuleBook:
                         )
 
     def _check_activation(self, records, sobject: str, record: dict, existing: dict | None) -> None:
-        from .records import WriteError
-
         if sobject != "Order" or record.get("Status") != "Activated":
             return
         if existing is not None and existing.get("Status") == "Activated":
