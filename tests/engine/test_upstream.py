@@ -188,3 +188,30 @@ def test_upstream_expired_session_reauthenticates_once_and_retries(sf_org):
 
     assert summary.synced == 1
     assert account.scid in records(sf_org, "Account")
+
+
+def test_upstream_partial_batch_failure_keeps_the_good_196_and_retries_the_locked_one(sf_org):
+    # given 200 accounts: 3 rejected by a validation rule, 1 locked for its next write
+    sf_org.emulator.control.add_rule(
+        {"type": "validation", "object": "Account", "condition": "Name LIKE 'Bad%'", "message": "No bad accounts"}
+    )
+    sf_org.emulator.control.add_rule(
+        {"type": "row_lock", "object": "Account", "condition": "Name = 'Locked'", "next_writes": 1}
+    )
+    AccountFactory.create_batch(196, org=sf_org)
+    bad = [AccountFactory(org=sf_org, name=f"Bad {n}") for n in range(3)]
+    AccountFactory(org=sf_org, name="Locked")
+    calls_before = sf_org.emulator.control.call_count()
+
+    # when
+    summary = dispatch_org(sf_org.pk)
+
+    # then: 196 synced at once, 3 sync errors with code/message/fields/payload, the locked one synced on retry,
+    # and only the locked record was sent again (one more call of one record)
+    assert summary.synced == 197 and summary.failed == 3 and summary.retried == 1
+    assert sf_org.emulator.control.call_count() - calls_before == 2
+    errors = SyncError.objects.order_by("scid")
+    assert [e.scid for e in errors] == sorted(a.scid for a in bad)
+    assert {(e.status_code, e.message) for e in errors} == {("FIELD_CUSTOM_VALIDATION_EXCEPTION", "No bad accounts")}
+    assert all(e.payload["Name"].startswith("Bad") for e in errors)
+    assert len(records(sf_org, "Account")) == 197
