@@ -55,3 +55,16 @@ def test_claim_is_per_org(org):
 
     assert [e.object_pk for e in claim_events(other_account.org_id, 10, owner="worker-b")] == [other_account.pk]
     assert [e.pk for e in claim_events(org.pk, 10, owner="worker-b")] == [e.pk for e in mine]
+
+
+def test_overlapping_dispatch_of_the_same_org_is_a_no_op(org):
+    from changeevents.locks import held_lock
+    from changeevents.tasks import dispatch_upstream_task
+
+    make_events(org, 1)
+
+    with held_lock(f"upstream:{org.pk}"):
+        result = dispatch_upstream_task(org.pk)
+
+    assert result == "already running"
+    assert ChangeEvent.objects.get().status == "pending"
