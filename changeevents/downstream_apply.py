@@ -41,6 +41,10 @@ class RowError(ValueError):
     """A row that cannot become a website record (the message names the field)."""
 
 
+class ParentMissing(Exception):
+    """The row's parent is not on the website yet: the row waits."""
+
+
 def _convert(model_field: models.Field, value):
     if value is None:
         if isinstance(model_field, models.CharField | models.TextField):
@@ -280,7 +284,3 @@ class Applier:
         ChangeEvent.objects.downstream().pending().filter(
             sobject=self.mapping.sobject, salesforce_id__in=[i for i in latest if i not in waiting_now]
         ).update(status=Status.SYNCED)
-
-
-class ParentMissing(Exception):
-    pass

@@ -86,10 +86,6 @@ class MappingRegistry:
         self._by_sobject[sobject] = mapping
         return mapping
 
-    def unregister(self, model: type[models.Model]) -> None:
-        mapping = self._by_label.pop(model._meta.label_lower)
-        self._by_sobject.pop(mapping.sobject, None)
-
     def is_registered(self, model: type[models.Model]) -> bool:
         return model._meta.label_lower in self._by_label
 
@@ -122,9 +118,6 @@ class MappingRegistry:
         for mapping in self._by_label.values():
             visit(mapping)
         return ordered
-
-    def rank(self, sobject: str) -> int:
-        return next(i for i, m in enumerate(self.parents_first()) if m.sobject == sobject)
 
 
 registry = MappingRegistry()

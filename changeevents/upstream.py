@@ -79,6 +79,18 @@ class BatchDispatcher:
         self.outcomes = Outcomes(summary)
         self.failed_records: dict[RecordKey, ChangeEvent] = {}  # record -> root failed event
         self._client = None
+        self._parent_refs: dict[str, list[tuple[str, str]]] = {}
+
+    def parent_refs(self, mapping: SyncMapping) -> list[tuple[str, str]]:
+        """(foreign-key attname, parent's model label) of each parent that is itself synced."""
+        if mapping.label not in self._parent_refs:
+            synced = {m.sobject: m.label for m in registry.all()}
+            self._parent_refs[mapping.label] = [
+                (mapping.model._meta.get_field(link.field).attname, synced[link.sobject])
+                for link in mapping.parents
+                if link.sobject in synced
+            ]
+        return self._parent_refs[mapping.label]
 
     @property
     def client(self):
@@ -90,6 +102,7 @@ class BatchDispatcher:
         groups: dict[RecordKey, list[ChangeEvent]] = defaultdict(list)
         for event in events:
             groups[(event.model_label, event.object_pk)].append(event)
+        retry_at = timezone.now()
         try:
             self.hold_behind_earlier_events(groups)
             ordered = registry.parents_first()
@@ -98,11 +111,11 @@ class BatchDispatcher:
             for mapping in reversed(ordered):
                 self.send_deletes(mapping, self._groups_of(groups, mapping, deletes=True))
         except SendingPaused:
-            unfinished = [e for evs in groups.values() for e in evs if e.pk not in self.outcomes.changed]
-            self.outcomes.defer(unfinished, until=self.summary.paused_until)
+            retry_at = self.summary.paused_until
         finally:
+            # whatever this cycle did not finish goes back untouched (at once, or when the pause ends)
             unfinished = [e for evs in groups.values() for e in evs if e.pk not in self.outcomes.changed]
-            self.outcomes.defer(unfinished, until=timezone.now())
+            self.outcomes.defer(unfinished, until=retry_at)
             self.outcomes.write()
 
     @staticmethod
@@ -140,12 +153,12 @@ class BatchDispatcher:
 
     def parent_blocks(self, mapping: SyncMapping, instances: list) -> dict[RecordKey, ChangeEvent | None]:
         """Parents that failed (-> their root event) or are still on their way (-> None) for these instances."""
-        wanted: set[RecordKey] = set()
-        for instance in instances:
-            for link in mapping.parents:
-                parent_pk = getattr(instance, mapping.model._meta.get_field(link.field).attname)
-                if parent_pk is not None and link.sobject in _sobjects():
-                    wanted.add((registry.for_sobject(link.sobject).label, parent_pk))
+        wanted = {
+            (label, getattr(instance, attname))
+            for instance in instances
+            for attname, label in self.parent_refs(mapping)
+            if getattr(instance, attname) is not None
+        }
         blocks: dict[RecordKey, ChangeEvent | None] = {k: v for k, v in self.failed_records.items() if k in wanted}
         if not wanted:
             return blocks
@@ -199,12 +212,9 @@ class BatchDispatcher:
     def _blocking_parent(self, mapping, instance, blocks) -> ChangeEvent | None | bool:
         """False: nothing blocks. None: a parent is still pending. An event: the parent's root failure."""
         result: ChangeEvent | None | bool = False
-        for link in mapping.parents:
-            if link.sobject not in _sobjects():
-                continue
-            parent_pk = getattr(instance, mapping.model._meta.get_field(link.field).attname)
-            key = (registry.for_sobject(link.sobject).label, parent_pk)
-            if parent_pk is None or key not in blocks:
+        for attname, label in self.parent_refs(mapping):
+            key = (label, getattr(instance, attname))
+            if key[1] is None or key not in blocks:
                 continue
             if blocks[key] is not None:
                 return blocks[key]
@@ -301,7 +311,3 @@ def _known_salesforce_ids(groups: dict[RecordKey, list[ChangeEvent]]) -> dict[Re
         .values_list("model_label", "object_pk", "salesforce_id")
     )
     return {(label, pk): sfid for label, pk, sfid in rows}
-
-
-def _sobjects() -> set[str]:
-    return {m.sobject for m in registry.all()}

@@ -17,9 +17,11 @@ def assign_keys(sender, instance, raw=False, **kwargs):
 def media_url_saved(sender, instance, created=False, raw=False, update_fields=None, **kwargs):
     if raw or (update_fields and "media_url" not in update_fields):
         return
-    # the recorder refreshed the snapshot already when it recorded; compare with what an import last took
+    if not instance.media_url:
+        return  # most saves: no query at all
+    # compare with what the last import took (the recorder has already refreshed its snapshot)
     latest = instance.media_imports.order_by("-created_at").values_list("source_url", flat=True).first()
-    if instance.media_url and instance.media_url != latest and triggers_enabled(instance.org_id):
+    if instance.media_url != latest and triggers_enabled(instance.org_id):
         media.queue_import(instance)
 
 

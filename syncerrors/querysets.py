@@ -3,6 +3,8 @@
 from django.db import models
 from django.db.models import Count, Q
 
+from connectors.models import SalesforceOrg, Store
+
 
 class SyncErrorQuerySet(models.QuerySet):
     def unresolved(self):
@@ -23,8 +25,6 @@ class SyncErrorQuerySet(models.QuerySet):
         records, which have no store)."""
         if user.is_superuser:
             return self
-        from connectors.models import SalesforceOrg, Store
-
         stores = Store.objects.filter(managers=user).values("pk")
         orgs = SalesforceOrg.objects.filter(stores__managers=user).values("pk")
         return self.filter(Q(store__in=stores) | Q(store__isnull=True, org__in=orgs))
