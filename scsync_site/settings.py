@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "storefront",
     "changeevents",
     "syncerrors",
+    # tooling: the `bench` command (imports the emulators only when a benchmark runs)
+    "benchmarks",
 ]
 
 MIDDLEWARE = [

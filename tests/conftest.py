@@ -4,7 +4,7 @@ import pytest
 
 from tests.factories import StoreFactory, UserFactory
 
-pytest_plugins = ["connectors.salesforce_emulator.pytest_plugin", "connectors.shopify_emulator.pytest_plugin"]
+pytest_plugins = ["emulators.salesforce.pytest_plugin", "emulators.shopify.pytest_plugin"]
 
 
 @pytest.fixture

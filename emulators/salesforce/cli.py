@@ -4,13 +4,18 @@ import argparse
 import threading
 
 
-def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
-    parser = parser or argparse.ArgumentParser(description="Run the emulated Salesforce org.")
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m emulators.salesforce", description="Run the emulated Salesforce org."
+    )
     parser.add_argument("--port", type=int, default=8443)
     parser.add_argument("--state", help="keep the org in this JSON file across restarts")
     parser.add_argument("--rules", help="a JSON file of rules to load at start")
     parser.add_argument("--seed", choices=["demo"], help="seed data when the org starts empty")
-    parser.add_argument("--connection-file", help="write instance URL, session id and CA file here as JSON")
+    parser.add_argument(
+        "--connection-file",
+        help="write instance URL, session id and CA file here as JSON; the CA is copied beside it (emulator-ca.pem)",
+    )
     parser.add_argument("--verbose", action="store_true", help="log every request")
     return parser
 
@@ -29,11 +34,13 @@ def serve(options, write=print) -> None:
     org.start()
     write(f"Emulated Salesforce org at {org.instance_url}")
     write(f"  session id: {org.session_id}")
-    write(f"  CA file:    {org.ca_file}")
+    write(f"  CA file:    {org.published_ca_file}")
+    write(f"  control:    {org.instance_url}/_emulator/ (see docs/salesforce-emulator.md)")
     if options.connection_file:
         write(f"  connection: {options.connection_file}")
+    stopped = threading.Event()
     try:
-        threading.Event().wait()
+        stopped.wait()
     except KeyboardInterrupt:
         pass
     finally:

@@ -7,7 +7,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from changeevents.benchmarks.support import bench_org, rolled_back
+from .support import bench_org, rolled_back
+
+SIZES = ("records",)  # options that must be positive
 
 
 def add_arguments(parser) -> None:
@@ -15,7 +17,7 @@ def add_arguments(parser) -> None:
 
 
 def run(options, stdout) -> dict:
-    from connectors.salesforce_emulator import EmulatedOrg
+    from emulators.salesforce import EmulatedOrg
 
     records = options["records"]
     with EmulatedOrg() as emulator, tempfile.TemporaryDirectory() as folder:

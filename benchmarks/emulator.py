@@ -2,13 +2,15 @@
 
 import time
 
+SIZES = ("records",)  # options that must be positive
+
 
 def add_arguments(parser) -> None:
     parser.add_argument("--records", type=int, default=5000, help="records written and queried back")
 
 
 def run(options, stdout) -> dict:
-    from connectors.salesforce_emulator import EmulatedOrg
+    from emulators.salesforce import EmulatedOrg
 
     records = options["records"]
     with EmulatedOrg() as org:

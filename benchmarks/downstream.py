@@ -9,13 +9,15 @@ import time
 
 from .support import bench_org, rolled_back
 
+SIZES = ("records",)  # options that must be positive
+
 
 def add_arguments(parser) -> None:
     parser.add_argument("--records", type=int, default=5000, help="changed rows in the org")
 
 
 def run(options, stdout) -> dict:
-    from connectors.salesforce_emulator import EmulatedOrg
+    from emulators.salesforce import EmulatedOrg
 
     figures: dict = {}
     with EmulatedOrg() as emulator:

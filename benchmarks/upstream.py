@@ -10,6 +10,8 @@ import time
 
 from .support import bench_org, rolled_back
 
+SIZES = ("records",)  # options that must be positive
+
 
 def add_arguments(parser) -> None:
     parser.add_argument("--records", type=int, default=5000, help="records to push (half accounts, half contacts)")
@@ -22,7 +24,7 @@ def add_arguments(parser) -> None:
 
 
 def run(options, stdout) -> dict:
-    from connectors.salesforce_emulator import EmulatedOrg
+    from emulators.salesforce import EmulatedOrg
 
     records = options["records"]
     with EmulatedOrg() as emulator:

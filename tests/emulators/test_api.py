@@ -7,8 +7,8 @@ import pytest
 import requests
 from simple_salesforce.exceptions import SalesforceMalformedRequest, SalesforceMoreThanOneRecord
 
-from connectors.salesforce_emulator import EmulatedOrg
-from connectors.salesforce_emulator.ids import case_safe_suffix, is_valid_id
+from emulators.salesforce import EmulatedOrg
+from emulators.salesforce.ids import case_safe_suffix, is_valid_id
 
 
 @pytest.fixture

@@ -215,10 +215,17 @@ class EmulatedOrg:
                 rules = json.loads(Path(rules).read_text())
             self.control.load_rules(rules.get("rules", []) if isinstance(rules, dict) else rules)
 
+    @property
+    def published_ca_file(self) -> Path:
+        """The CA clients should trust: a stable copy beside the connection file, else the temporary one."""
+        if self.connection_file:
+            return self.connection_file.with_name("emulator-ca.pem")
+        return self.ca_file
+
     def _write_connection_file(self) -> None:
         if self.connection_file:
             self.connection_file.parent.mkdir(parents=True, exist_ok=True)
-            ca_copy = self.connection_file.with_name("emulator-ca.pem")
+            ca_copy = self.published_ca_file
             ca_copy.write_bytes(self.ca_file.read_bytes())
             self.connection_file.write_text(
                 json.dumps(
