@@ -1,54 +1,47 @@
-"""Engine actions on the org admin ("Sync now"), added from here because connectors imports no other app."""
+"""The org admin with the engine's parts: "Sync now" actions and the triggers switch through set_triggers.
+
+connectors imports no other app, so the engine extends the org admin here: it unregisters connectors' admin and
+registers a subclass in its place.
+"""
 
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from connectors.admin import SalesforceOrgAdmin
 from connectors.models import SalesforceOrg
 
-from .tasks import poll_downstream_task
+from .downstream import request_poll
+from .registry import ScheduleGroup
 from .triggers import set_triggers
 
-
-@admin.action(description=_("Sync now: read every object from Salesforce"), permissions=["change"])
-def sync_now(modeladmin, request, queryset):
-    for org in queryset:
-        poll_downstream_task.delay(org.pk)
-    modeladmin.message_user(
-        request,
-        ngettext("A sync of %(count)d org was queued.", "A sync of %(count)d orgs was queued.", queryset.count())
-        % {"count": queryset.count()},
-        messages.SUCCESS,
-    )
+admin.site.unregister(SalesforceOrg)
 
 
-@admin.action(description=_("Sync price book entries and CPQ now"), permissions=["change"])
-def sync_ten_minute_objects_now(modeladmin, request, queryset):
-    for org in queryset:
-        poll_downstream_task.delay(org.pk, "ten_minutes")
-    modeladmin.message_user(request, _("Price book entries and CPQ objects will be read now."), messages.SUCCESS)
+@admin.register(SalesforceOrg)
+class SyncedOrgAdmin(SalesforceOrgAdmin):
+    actions = ["sync_now", "sync_ten_minute_objects_now"]
 
+    @admin.action(description=_("Sync now: read every object from Salesforce"), permissions=["change"])
+    def sync_now(self, request, queryset):
+        count = request_poll(queryset.values_list("pk", flat=True))
+        self.message_user(
+            request,
+            ngettext("A sync of %(count)d org was queued.", "A sync of %(count)d orgs was queued.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
 
-org_admin = admin.site._registry.get(SalesforceOrg)
-if org_admin is not None:
-    org_admin.actions = [*(org_admin.actions or []), sync_now, sync_ten_minute_objects_now]
+    @admin.action(description=_("Sync price book entries and CPQ now"), permissions=["change"])
+    def sync_ten_minute_objects_now(self, request, queryset):
+        request_poll(queryset.values_list("pk", flat=True), ScheduleGroup.TEN_MINUTES)
+        self.message_user(request, _("Price book entries and CPQ objects will be read now."), messages.SUCCESS)
 
-
-def _switch_through_set_triggers(admin_instance):
-    """Saving triggers_enabled in the org admin goes through set_triggers, so who and when are logged."""
-    save_model = admin_instance.save_model
-
-    def save(request, obj, form, change):
-        if change and "triggers_enabled" in form.changed_data:
-            wanted = obj.triggers_enabled
-            obj.triggers_enabled = not wanted
-            save_model(request, obj, form, change)
-            set_triggers(obj, wanted, user=request.user, reason="Changed in the admin.")
-        else:
-            save_model(request, obj, form, change)
-
-    admin_instance.save_model = save
-
-
-if org_admin is not None:
-    _switch_through_set_triggers(org_admin)
+    def save_model(self, request, obj, form, change):
+        """Saving triggers_enabled goes through set_triggers, so who and when are logged."""
+        if not (change and "triggers_enabled" in form.changed_data):
+            return super().save_model(request, obj, form, change)
+        wanted = obj.triggers_enabled
+        obj.triggers_enabled = not wanted
+        super().save_model(request, obj, form, change)
+        set_triggers(obj, wanted, user=request.user, reason="Changed in the admin.")

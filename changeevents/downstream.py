@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import quote_plus
 
+from celery import current_app
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -26,13 +28,14 @@ from .downstream_apply import Applier
 from .locks import held_lock
 from .models import ChangeEvent, SyncCursor
 from .registry import ScheduleGroup, SyncMapping, registry
+from .summaries import Tally
 
 logger = logging.getLogger(__name__)
 BATCH_LIMIT = 25
 
 
 @dataclass
-class PollSummary:
+class PollSummary(Tally):
     objects: list[str] = field(default_factory=list)
     rows: int = 0
     created: int = 0
@@ -56,6 +59,17 @@ class PollSummary:
         if self.busy:
             text += f"; already running for {', '.join(self.busy)}"
         return text
+
+
+def request_poll(org_ids, group: str | None = None) -> int:
+    """Queue a poll of each org after commit ("Sync now"): every object, or one schedule group's; returns how many."""
+    org_ids = list(org_ids)
+    for org_id in org_ids:
+        # by name: the task module sits above this one
+        transaction.on_commit(
+            lambda org_id=org_id: current_app.send_task("changeevents.tasks.poll_downstream_task", args=[org_id, group])
+        )
+    return len(org_ids)
 
 
 def mappings_for(group: str | None = None, sobjects: list[str] | None = None) -> list[SyncMapping]:
@@ -179,8 +193,7 @@ def _apply(org, mapping, cursor, rows, summary) -> None:
     result = Applier(org, mapping).apply([*waiting, *rows])
     summary.objects.append(mapping.sobject)
     summary.rows += len(rows)
-    for name in ("created", "updated", "deleted", "skipped", "waiting", "failed"):
-        setattr(summary, name, getattr(summary, name) + getattr(result, name))
+    summary += result
     if rows:
         last = rows[-1]
         stamp = parse_datetime(last["SystemModstamp"].replace("+0000", "+00:00"))

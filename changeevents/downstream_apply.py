@@ -22,12 +22,13 @@ from .models import ChangeEvent
 from .recording import recording_suppressed
 from .registry import SyncMapping, registry
 from .signals import downstream_applied
+from .summaries import Tally
 
 Status = ChangeEvent.Status
 
 
 @dataclass
-class ApplySummary:
+class ApplySummary(Tally):
     created: int = 0
     updated: int = 0
     deleted: int = 0

@@ -13,6 +13,7 @@ from django.utils import timezone
 from .bulk_sql import update_rows
 from .failures import EventFailure, report_failures
 from .models import ChangeEvent, DeliveryAttempt
+from .summaries import Tally
 
 Status = ChangeEvent.Status
 HELD_BEHIND_RECORD = "INVALID_CHANGE_EVENT"
@@ -38,7 +39,7 @@ def backoff_seconds(attempts: int) -> float:
 
 
 @dataclass
-class DispatchSummary:
+class DispatchSummary(Tally):
     claimed: int = 0
     synced: int = 0
     superseded: int = 0

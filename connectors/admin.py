@@ -28,10 +28,7 @@ class SalesforceOrgAdmin(admin.ModelAdmin):
     inlines = [StoreInline]
 
     def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        if request.user.is_superuser:
-            return qs
-        return qs.filter(stores__managers=request.user).distinct()
+        return super().get_queryset(request).visible_to(request.user)
 
 
 @admin.register(Store)

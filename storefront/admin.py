@@ -22,7 +22,7 @@ class VisibleToUserAdmin(admin.ModelAdmin):
             if related is Store:
                 kwargs["queryset"] = Store.objects.managed_by(request.user)
             elif related is SalesforceOrg:
-                kwargs["queryset"] = SalesforceOrg.objects.filter(stores__managers=request.user).distinct()
+                kwargs["queryset"] = SalesforceOrg.objects.visible_to(request.user)
             elif hasattr(related.objects.all(), "visible_to"):
                 kwargs["queryset"] = related.objects.visible_to(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -16,7 +16,7 @@ class OrgScopedQuerySet(models.QuerySet):
         """Superusers see everything; staff see the records of the orgs whose stores they manage."""
         if user.is_superuser:
             return self
-        return self.filter(org__in=SalesforceOrg.objects.filter(stores__managers=user).values("pk"))
+        return self.filter(org__in=SalesforceOrg.objects.visible_to(user).values("pk"))
 
 
 class StoreScopedQuerySet(OrgScopedQuerySet):
@@ -30,10 +30,10 @@ class StoreScopedQuerySet(OrgScopedQuerySet):
         if user.is_superuser:
             return self
         path = getattr(self.model, "store_path", "store")
-        managed = Store.objects.filter(managers=user).values("pk")
+        managed = Store.objects.managed_by(user).values("pk")
         visible = Q(**{f"{path}__in": managed})
         if self.model._meta.get_field(path.split("__")[0]).null:
-            orgs = SalesforceOrg.objects.filter(stores__managers=user).values("pk")
+            orgs = SalesforceOrg.objects.visible_to(user).values("pk")
             visible |= Q(**{f"{path}__isnull": True, "org__in": orgs})
         return self.filter(visible)
 

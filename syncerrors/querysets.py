@@ -25,8 +25,8 @@ class SyncErrorQuerySet(models.QuerySet):
         records, which have no store)."""
         if user.is_superuser:
             return self
-        stores = Store.objects.filter(managers=user).values("pk")
-        orgs = SalesforceOrg.objects.filter(stores__managers=user).values("pk")
+        stores = Store.objects.managed_by(user).values("pk")
+        orgs = SalesforceOrg.objects.visible_to(user).values("pk")
         return self.filter(Q(store__in=stores) | Q(store__isnull=True, org__in=orgs))
 
     def with_held_count(self):

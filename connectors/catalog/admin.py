@@ -50,8 +50,7 @@ class CatalogConnectorAdmin(admin.ModelAdmin):
     actions = ["activate", "deactivate", "refresh", "force_refresh"]
 
     def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        return qs if request.user.is_superuser else qs.filter(store__managers=request.user)
+        return super().get_queryset(request).visible_to(request.user)
 
     @admin.action(description=_("Activate (resumes an interrupted run)"), permissions=["change"])
     def activate(self, request, queryset):

@@ -10,6 +10,14 @@ from .org import Store
 FILTER_FIELDS = ("tags", "families", "status_option")
 
 
+class CatalogConnectorQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The connectors of the stores a user may see."""
+        if user.is_superuser:
+            return self
+        return self.filter(store__in=Store.objects.managed_by(user).values("pk"))
+
+
 class CatalogConnector(models.Model):
     class Channel(models.TextChoices):
         SHOPIFY = "shopify", _("Shopify")
@@ -37,6 +45,8 @@ class CatalogConnector(models.Model):
     disable_deletions = models.BooleanField(default=True)
     is_test_environment = models.BooleanField(default=False, help_text=_("A test shop, for first runs (rule 11)."))
     interval_minutes = models.PositiveIntegerField(default=15)
+
+    objects = CatalogConnectorQuerySet.as_manager()
 
     class Meta:
         ordering = ["store", "name"]

@@ -18,6 +18,12 @@ class SalesforceOrgQuerySet(models.QuerySet):
     def with_triggers_off(self):
         return self.filter(triggers_enabled=False)
 
+    def visible_to(self, user):
+        """The orgs a user may see: all for superusers, else the orgs of the stores they manage."""
+        if user.is_superuser:
+            return self
+        return self.filter(pk__in=Store.objects.managed_by(user).values("org_id"))
+
 
 class SalesforceOrg(models.Model):
     """One Salesforce org. Credentials are never stored: the org names the environment variables holding them."""
@@ -80,7 +86,7 @@ class StoreQuerySet(models.QuerySet):
         return self.filter(active=True)
 
     def managed_by(self, user):
-        """The stores a user may see: all for superusers, else those they manage."""
+        """The stores a user may see: all for superusers, else those they manage (the one rule of tenancy)."""
         if user.is_superuser:
             return self
         return self.filter(managers=user)

@@ -25,7 +25,4 @@ def sync_triggers_warning(context):
     user = getattr(context.get("request"), "user", None)
     if user is None or not user.is_active or not user.is_staff:
         return {"orgs": []}
-    orgs = SalesforceOrg.objects.with_triggers_off()
-    if not user.is_superuser:
-        orgs = orgs.filter(stores__managers=user).distinct()
-    return {"orgs": list(orgs)}
+    return {"orgs": list(SalesforceOrg.objects.visible_to(user).with_triggers_off())}

@@ -29,12 +29,56 @@ def test_retention_prunes_old_synced_events_and_keeps_failures(org, settings):
     assert ChangeEvent.objects.filter(pk__in=[old_failed.pk, recent.pk]).count() == 2
 
 
-def test_sync_now_actions_queue_downstream_polls(admin_client, org, monkeypatch):
-    queued = []
-    monkeypatch.setattr("changeevents.admin.poll_downstream_task.delay", lambda *args: queued.append(args))
+class _SentTasks:
+    def __init__(self):
+        self.sent = []
+
+    def send_task(self, name, args):
+        self.sent.append((name, args))
+
+
+def test_sync_now_actions_queue_downstream_polls_after_commit(
+    admin_client, org, monkeypatch, django_capture_on_commit_callbacks
+):
+    broker = _SentTasks()
+    monkeypatch.setattr("changeevents.downstream.current_app", broker)
     url = reverse("admin:connectors_salesforceorg_changelist")
 
-    admin_client.post(url, {"action": "sync_now", "_selected_action": [org.pk]})
-    admin_client.post(url, {"action": "sync_ten_minute_objects_now", "_selected_action": [org.pk]})
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(url, {"action": "sync_now", "_selected_action": [org.pk]})
+        admin_client.post(url, {"action": "sync_ten_minute_objects_now", "_selected_action": [org.pk]})
 
-    assert queued == [(org.pk,), (org.pk, "ten_minutes")]
+    task = "changeevents.tasks.poll_downstream_task"
+    assert broker.sent == [(task, [org.pk, None]), (task, [org.pk, "ten_minutes"])]
+
+
+def test_org_admin_is_the_engines_subclass_registered_in_place_of_connectors():
+    from django.contrib import admin
+
+    from changeevents.admin import SyncedOrgAdmin
+    from connectors.admin import SalesforceOrgAdmin
+    from connectors.models import SalesforceOrg
+
+    registered = admin.site._registry[SalesforceOrg]
+
+    assert type(registered) is SyncedOrgAdmin
+    assert issubclass(SyncedOrgAdmin, SalesforceOrgAdmin)
+    assert SalesforceOrgAdmin.actions != SyncedOrgAdmin.actions  # connectors' own admin is left untouched
+
+
+def test_org_admin_switching_triggers_logs_who_and_when(admin_client, admin_user, org):
+    from django.contrib.admin.models import LogEntry
+
+    url = reverse("admin:connectors_salesforceorg_change", args=[org.pk])
+    page = admin_client.get(url)
+    form = page.context["adminform"].form
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    data.update({"triggers_enabled": "", "stores-TOTAL_FORMS": "0", "stores-INITIAL_FORMS": "0"})
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 302, response.content[:2000]
+    org.refresh_from_db()
+    assert org.triggers_enabled is False
+    assert org.triggers_changed_by == admin_user
+    assert LogEntry.objects.filter(object_id=str(org.pk), change_message__contains="switched off").exists()

@@ -82,3 +82,25 @@ def test_admin_org_credentials_are_never_fields(admin_client, org):
     assert "credentials_env_prefix" in content
     for secret_field in ("password", "security_token", "private_key", "session_id"):
         assert f'name="{secret_field}"' not in content
+
+
+def test_visibility_querysets_one_rule_for_orgs_stores_and_connectors(store_staff, store):
+    from connectors.models import CatalogConnector, SalesforceOrg, Store
+    from tests.factories import UserFactory
+
+    # given a second store of the same org, and another org with its own store and connector
+    sibling = StoreFactory(org=store.org)
+    other = StoreFactory()
+    mine = CatalogConnector.objects.create(store=store, name="mine", shop_url="https://a", access_token_env="T")
+    CatalogConnector.objects.create(store=other, name="theirs", shop_url="https://b", access_token_env="T")
+    superuser = UserFactory(is_superuser=True)
+
+    # then staff see their org once, only the stores they manage, and those stores' connectors
+    assert list(SalesforceOrg.objects.visible_to(store_staff)) == [store.org]
+    assert list(Store.objects.managed_by(store_staff)) == [store]
+    assert sibling not in Store.objects.managed_by(store_staff)
+    assert list(CatalogConnector.objects.visible_to(store_staff)) == [mine]
+    # and a superuser sees everything
+    assert SalesforceOrg.objects.visible_to(superuser).count() == 2
+    assert Store.objects.managed_by(superuser).count() == 3
+    assert CatalogConnector.objects.visible_to(superuser).count() == 2
