@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test install lint setup-run clean
+.PHONY: run test install lint clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,14 +23,25 @@ test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DJANGO_SETTINGS_MODULE=scsync_site.settings_test $(BIN)/python manage.py makemigrations --check --dry-run
+	scripts/ensure-chromium
 	$(BIN)/pytest
 
+# Local development settings, read by settings.py (django-environ) and by honcho: written when absent, never
+# overwritten, so manage.py commands work from any terminal after `source .venv/bin/activate`.
+.env:
+	@printf '%s\n' \
+		"# Local development settings written by make run (it never overwrites this file; delete it to start over)." \
+		"DJANGO_DEBUG=1" \
+		"SALESFORCE_EMULATOR_CONNECTION_FILE=$(CURDIR)/var/emulator/connection.json" \
+		"SCSYNC_DEMO_SHOP_TOKEN=shpat_local_demo" \
+		"SCSYNC_DEMO_SHOP_CA=$(CURDIR)/var/emulator/shop-ca.pem" > $@
+	@echo "wrote $@ (local development settings)"
+
 # Development server, Celery worker, Beat and the emulators, all stopped together on Ctrl-C.
-run: install
-	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
-	DJANGO_DEBUG=1 $(BIN)/python manage.py setup_demo
-	PATH="$(CURDIR)/$(BIN):$$PATH" DJANGO_DEBUG=1 SCSYNC_DEMO_SHOP_TOKEN=shpat_local_demo \
-		SCSYNC_DEMO_SHOP_CA="$(CURDIR)/var/emulator/shop-ca.pem" $(BIN)/honcho -f Procfile.dev start
+run: install .env
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py setup_demo
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho -f Procfile.dev start
 
 clean:
 	rm -rf var/

@@ -8,8 +8,10 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
-if (BASE_DIR / ".env").exists():
-    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# Local development settings (make run writes .env once); the process environment wins over the file.
+ENV_FILE = Path(env.str("SCSYNC_ENV_FILE", default=str(BASE_DIR / ".env")))
+if ENV_FILE.exists():
+    environ.Env.read_env(ENV_FILE, overwrite=False)
 VAR_DIR = Path(env.str("SCSYNC_VAR_DIR", default=str(BASE_DIR / "var")))
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
@@ -24,7 +26,8 @@ def _secret_key() -> str:
     if DEBUG:
         return "django-insecure-development-only-key-never-use-in-production"
     raise ImproperlyConfigured(
-        "DJANGO_SECRET_KEY is not set. Set it to a long random value (it has no default unless DJANGO_DEBUG=1)."
+        "DJANGO_SECRET_KEY is not set: set it to a long random value (it has no default unless DJANGO_DEBUG=1; "
+        "for local development, `make run` writes a .env with DJANGO_DEBUG=1)."
     )
 
 

@@ -9,7 +9,7 @@ from tests.console.factories import failed_contact
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop here
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("SCSYNC_CHROMIUM", "/usr/bin/chromium"))  # as scripts/ensure-chromium
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -19,7 +19,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def page():
     from playwright.sync_api import sync_playwright
 
-    assert CHROMIUM.exists(), "Debian's chromium is missing: apt-get install chromium chromium-driver (.ci/run does)"
+    assert CHROMIUM.exists(), (
+        "Debian's chromium is missing: scripts/ensure-chromium (make test runs it) says how to install it"
+    )
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM),
