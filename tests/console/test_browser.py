@@ -20,7 +20,7 @@ def page():
     from playwright.sync_api import sync_playwright
 
     assert CHROMIUM.exists(), (
-        "Debian's chromium is missing: scripts/ensure-chromium (make test runs it) says how to install it"
+        "chromium is missing: scripts/ensure-chromium says how to install it"
     )
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
