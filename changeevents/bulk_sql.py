@@ -1,9 +1,10 @@
 """Row-by-row updates in one executemany: Django's bulk_update builds a CASE WHEN per row and field, which
-costs seconds of Python for thousands of rows; a parameterised UPDATE ... WHERE pk = %s does not."""
+costs seconds of Python for thousands of rows; a parameterised UPDATE ... WHERE pk = %s does not. Each call is
+one transaction (all rows or none)."""
 
 from collections.abc import Iterable, Sequence
 
-from django.db import connections, router
+from django.db import connections, router, transaction
 
 
 def update_rows(model, objects: Iterable, field_names: Sequence[str]) -> int:
@@ -18,7 +19,8 @@ def update_rows(model, objects: Iterable, field_names: Sequence[str]) -> int:
     assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
     sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {quote(model._meta.pk.column)} = %s"
     rows = [[f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields] + [obj.pk] for obj in objects]
-    with connection.cursor() as cursor:
+    # one transaction: in autocommit every row would commit (and fsync) on its own
+    with transaction.atomic(using=using, savepoint=False), connection.cursor() as cursor:
         cursor.executemany(sql, rows)
     return len(rows)
 
@@ -39,6 +41,6 @@ def insert_rows(model, objects: Iterable) -> int:
     placeholders = ", ".join(["%s"] * len(fields))
     sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})"
     rows = [[f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in fields] for obj in objects]
-    with connection.cursor() as cursor:
+    with transaction.atomic(using=using, savepoint=False), connection.cursor() as cursor:
         cursor.executemany(sql, rows)
     return len(rows)

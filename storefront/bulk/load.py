@@ -29,7 +29,7 @@ def triggers_off(org, reason: str) -> Iterator[None]:
             set_triggers(org, True, reason=f"{reason} finished.")
 
 
-def load_rows(org, mapping: SyncMapping, rows: list[Row], store=None, progress=None) -> list:
+def load_rows(org, mapping: SyncMapping, rows: list[Row], store=None) -> list:
     """Create or update one record per row, keyed by SCID (a second load of the same file duplicates
     nothing); returns the records, with pks."""
     model = mapping.model
@@ -51,15 +51,11 @@ def load_rows(org, mapping: SyncMapping, rows: list[Row], store=None, progress=N
     with transaction.atomic():
         for start in range(0, len(creates), 2000):
             insert_rows(model, creates[start : start + 2000])
-            if progress is not None:
-                progress.update(len(creates[start : start + 2000]))
         now = timezone.now()
         for record in updates:
             record.updated_at = now
         if updates:
             update_rows(model, updates, [*rows[0].values, "updated_at"])  # attnames resolve too
-        if progress is not None:
-            progress.update(len(updates))
     pks = dict(model._default_manager.filter(org=org, scid__in=[r.scid for r in creates]).values_list("scid", "pk"))
     for record in creates:
         record.pk = pks[record.scid]

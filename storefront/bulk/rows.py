@@ -14,6 +14,8 @@ from django.db import models
 
 from changeevents.registry import SyncMapping
 
+from .progress import ProgressFactory, silent
+
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 
 
@@ -62,14 +64,20 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict]]:
             yield reader.line_num, row
 
 
+def columns_for(mapping: SyncMapping) -> list[str]:
+    """The columns a file of this object may have: the synced fields, then parents (by SCID)."""
+    return [*mapping.fields, *(link.field for link in mapping.parents)]
+
+
 class RowChecker:
     """Checks rows against the model: known columns, required values, types, choices, lookups by SCID."""
 
-    def __init__(self, mapping: SyncMapping, org, scid_column: str):
+    def __init__(self, mapping: SyncMapping, org, scid_column: str, new_records: bool = False):
         self.mapping, self.org, self.model, self.scid_column = mapping, org, mapping.model, scid_column
+        self.new_records = new_records
         self.fields = {name: self.model._meta.get_field(name) for name in mapping.fields}
         self.parents = {link.field: self.model._meta.get_field(link.field) for link in mapping.parents}
-        self.allowed = set(self.fields) | set(self.parents) | {scid_column, "scid"}
+        self.allowed = set(columns_for(mapping)) | {scid_column, "scid"}
         self.parent_scids: dict[str, dict[str, int]] = {}
         self.seen_scids: set[str] = set()
 
@@ -79,6 +87,12 @@ class RowChecker:
             raise BulkFileError(
                 f"unknown column(s) {', '.join(unknown)} for {self.mapping.sobject}; "
                 f"known columns: {', '.join(sorted(self.allowed))}"
+            )
+        if not self.new_records and not {self.scid_column, "scid"} & set(columns):
+            raise BulkFileError(
+                f"the file has no {self.scid_column!r} column, so every row would be a new record and loading the "
+                "file again would create them all again, here and in Salesforce: add a column with a stable id per "
+                "row (the old system's id) and name it with --scid-column, or pass --new-records to create them"
             )
 
     def load_parents(self, rows: list[tuple[int, dict]]) -> None:
@@ -105,6 +119,11 @@ class RowChecker:
                 raise ValueError(f"{name} {parent_scid} is not on the website")
             values[fk.attname] = self.parent_scids[name][parent_scid]
         scid = str(raw.get(self.scid_column) or raw.get("scid") or "").strip()
+        if not scid and not self.new_records:
+            raise ValueError(
+                f"{self.scid_column} is empty: the row would be a new record each time the file is loaded "
+                "(give it an id, or pass --new-records)"
+            )
         if scid:
             if scid in self.seen_scids:
                 raise ValueError(f"SCID {scid} appears twice in the file")
@@ -133,17 +152,19 @@ class RowChecker:
         return cleaned
 
 
-def check_file(path: Path, checker: RowChecker, progress=None) -> CheckedFile:
+def check_file(path: Path, checker: RowChecker, progress: ProgressFactory = silent) -> CheckedFile:
+    """Every row of the file checked (each counted once on the progress bar); raises BulkFileError when the file
+    as a whole cannot be loaded."""
     raw_rows = list(read_rows(path))
     checked = CheckedFile(read=len(raw_rows))
     columns = {key for _, raw in raw_rows for key in raw if key != "__error__"}
     checker.check_columns(columns)
     checker.load_parents(raw_rows)
-    for line, raw in raw_rows:
-        try:
-            checked.rows.append(checker.check(line, raw))
-        except ValueError as exc:
-            checked.errors.append((line, str(exc)))
-        if progress is not None:
-            progress.update(1)
+    with progress("check", len(raw_rows)) as bar:
+        for line, raw in raw_rows:
+            try:
+                checked.rows.append(checker.check(line, raw))
+            except ValueError as exc:
+                checked.errors.append((line, str(exc)))
+            bar.update(1)
     return checked

@@ -11,7 +11,8 @@ from changeevents.registry import registry
 from connectors.salesforce import client_for_org
 
 from .load import load_rows, triggers_off
-from .rows import BulkFileError, RowChecker, check_file
+from .progress import ProgressFactory, silent
+from .rows import BulkFileError, RowChecker, check_file, columns_for
 from .upload import upsert
 
 
@@ -28,6 +29,11 @@ class BulkLoadSummary:
             f"read {self.read}, bad {len(self.bad_rows)}, loaded {self.loaded}, sent {self.sent}, "
             f"failed in Salesforce {self.failed}"
         )
+
+
+def columns_by_object() -> dict[str, list[str]]:
+    """Each synced object's loadable columns, for the command's help."""
+    return {m.sobject: columns_for(m) for m in sorted(registry.all(), key=lambda m: m.sobject)}
 
 
 def mapping_for_object(sobject: str):
@@ -47,22 +53,25 @@ def bulk_load(
     dry_run=False,
     strict=False,
     send=True,
-    progress=None,
+    new_records=False,
+    progress: ProgressFactory = silent,
 ) -> BulkLoadSummary:
     """Load a CSV or JSON-lines file of one object. Bad rows are reported with their line numbers; the good
-    ones still load unless `strict`. Raises BulkFileError when the file as a whole cannot be loaded."""
+    ones still load unless `strict`. Rows are keyed by their SCID column, so loading a file again updates what the
+    first load created; a file without ids is refused unless `new_records`. Raises BulkFileError when the file as a
+    whole cannot be loaded."""
     mapping = mapping_for_object(sobject)
-    checked = check_file(Path(path), RowChecker(mapping, org, scid_column), progress=progress)
+    checked = check_file(Path(path), RowChecker(mapping, org, scid_column, new_records), progress=progress)
     summary = BulkLoadSummary(read=checked.read, bad_rows=checked.errors)
     if dry_run or not checked.rows or (strict and checked.errors):
         return summary
     if mapping.store_path == "store" and store is None and not mapping.model._meta.get_field("store").null:
         raise BulkFileError(f"{sobject} records belong to a store: give --store")
     with triggers_off(org, reason=f"Bulk load of {Path(path).name}"):
-        records = load_rows(org, mapping, checked.rows, store=store, progress=progress)
+        records = load_rows(org, mapping, checked.rows, store=store)
     summary.loaded = len(records)
     if send:
-        summary.sent, summary.failed = upsert(org, mapping, records)
+        summary.sent, summary.failed = upsert(org, mapping, records, progress=progress)
     return summary
 
 

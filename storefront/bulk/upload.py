@@ -14,6 +14,10 @@ from changeevents.payloads import to_salesforce
 from changeevents.registry import SyncMapping
 from connectors.salesforce import client_for_org
 
+from .progress import ProgressFactory, silent
+
+JOB_ROWS = 10_000  # rows per Bulk API 2.0 job: Salesforce processes a job in batches of this size
+
 
 def salesforce_rows(mapping: SyncMapping, records: list) -> list[dict]:
     """One CSV-ready dict per record: mapped fields, External_ID__c, parents as Relationship.External_ID__c."""
@@ -35,18 +39,22 @@ def salesforce_rows(mapping: SyncMapping, records: list) -> list[dict]:
     return rows
 
 
-def upsert(org, mapping: SyncMapping, records: list) -> tuple[int, int]:
-    """Bulk API 2.0 upsert; stores the Salesforce Ids, makes a sync error of each failed row. Returns
-    (sent, failed)."""
+def upsert(org, mapping: SyncMapping, records: list, progress: ProgressFactory = silent) -> tuple[int, int]:
+    """Bulk API 2.0 upserts of up to JOB_ROWS rows each; stores the Salesforce Ids, makes a sync error of each
+    failed row. Returns (sent, failed)."""
     if not records:
         return 0, 0
     bulk = getattr(client_for_org(org).sf.bulk2, mapping.sobject)
-    jobs = bulk.upsert(records=salesforce_rows(mapping, records), external_id_field=mapping.external_id, wait=0.2)
-    by_scid = {r.scid: r for r in records}
     failed = 0
-    for job in jobs:
-        _store_ids(mapping, by_scid, bulk.get_successful_records(job["job_id"]))
-        failed += _record_failures(org, mapping, by_scid, bulk.get_failed_records(job["job_id"]))
+    with progress("send to Salesforce", len(records)) as bar:
+        for start in range(0, len(records), JOB_ROWS):
+            chunk = records[start : start + JOB_ROWS]
+            rows = salesforce_rows(mapping, chunk)
+            by_scid = {r.scid: r for r in chunk}
+            for job in bulk.upsert(records=rows, external_id_field=mapping.external_id, wait=0.2):
+                _store_ids(mapping, by_scid, bulk.get_successful_records(job["job_id"]))
+                failed += _record_failures(org, mapping, by_scid, bulk.get_failed_records(job["job_id"]))
+            bar.update(len(chunk))
     return len(records), failed
 
 

@@ -48,16 +48,105 @@ def test_bulk_load_10000_contacts_no_events_triggers_back_on(sf_org, tmp_path):
     assert Contact.objects.get(scid="LEGACY-5").salesforce_id.startswith("003")
 
 
-def test_bulk_load_three_bad_rows_reported_by_line_and_the_rest_load(sf_org, tmp_path):
+def test_bulk_load_three_bad_rows_reported_by_line_the_rest_load_and_the_command_exits_1(sf_org, tmp_path):
     path = write_contacts(tmp_path / "contacts.csv", 20, bad_lines=(3, 9, 15))
     out, err = StringIO(), StringIO()
 
-    call_command("bulk_load", str(path), "--object", "Contact", "--scid-column", "legacy_id", stdout=out, stderr=err)
+    with pytest.raises(CommandError, match="3 bad row"):
+        call_command(
+            "bulk_load", str(path), "--object", "Contact", "--scid-column", "legacy_id", stdout=out, stderr=err
+        )
 
     assert [line.split(":")[0] for line in err.getvalue().splitlines()] == ["line 3", "line 9", "line 15"]
     assert "last_name is required" in err.getvalue()
     assert Contact.objects.count() == 17
     assert "read 20, bad 3, loaded 17, sent 17" in out.getvalue()
+
+
+def test_bulk_load_allow_bad_rows_exits_0_after_the_same_report(sf_org, tmp_path):
+    path = write_contacts(tmp_path / "contacts.csv", 5, bad_lines=(4,))
+    out, err = StringIO(), StringIO()
+
+    call_command(
+        "bulk_load", str(path), "--object", "Contact", "--scid-column", "legacy_id", "--allow-bad-rows",
+        stdout=out, stderr=err,
+    )  # fmt: skip
+
+    assert err.getvalue().startswith("line 4: last_name is required")
+    assert "read 5, bad 1, loaded 4, sent 4" in out.getvalue()
+
+
+def test_bulk_load_rows_failed_in_salesforce_make_the_command_exit_1(sf_org, tmp_path):
+    sf_org.emulator.control.add_rule(
+        {"type": "validation", "object": "Contact", "condition": "LastName = 'Load1'", "message": "No Load1"}
+    )
+    path = write_contacts(tmp_path / "contacts.csv", 3)
+    out = StringIO()
+
+    with pytest.raises(CommandError, match="1 row.s. failed in Salesforce"):
+        call_command("bulk_load", str(path), "--object", "Contact", "--scid-column", "legacy_id", stdout=out)
+
+    assert "loaded 3, sent 3, failed in Salesforce 1" in out.getvalue()
+    assert SyncError.objects.get().scid == "LEGACY-1"
+
+
+def test_bulk_load_file_without_ids_is_refused_unless_new_records(sf_org, tmp_path):
+    path = tmp_path / "contacts.csv"
+    path.write_text("first_name,last_name\nAda,Lovelace\nGrace,Hopper\n")
+
+    with pytest.raises(CommandError, match="no 'scid' column.*--new-records"):
+        call_command("bulk_load", str(path), "--object", "Contact", stdout=StringIO())
+    assert not Contact.objects.exists()
+
+    call_command("bulk_load", str(path), "--object", "Contact", "--new-records", stdout=StringIO())
+    assert Contact.objects.count() == 2
+    assert len(sf_org.emulator.control.records("Contact")) == 2
+
+
+def test_bulk_load_a_row_with_an_empty_id_is_a_bad_row_unless_new_records(sf_org, tmp_path):
+    path = tmp_path / "contacts.csv"
+    path.write_text("legacy_id,last_name\nL-1,Lovelace\n,Hopper\n")
+
+    summary = bulk_load(path, "Contact", sf_org, scid_column="legacy_id", send=False)
+
+    assert summary.bad_rows == [(3, summary.bad_rows[0][1])] and "legacy_id is empty" in summary.bad_rows[0][1]
+    assert list(Contact.objects.values_list("scid", flat=True)) == ["L-1"]
+
+
+def test_bulk_load_help_lists_the_columns_of_each_object(capsys):
+    from django.core.management import get_commands, load_command_class
+
+    parser = load_command_class(get_commands()["bulk_load"], "bulk_load").create_parser("manage.py", "bulk_load")
+    text = parser.format_help()
+
+    assert "--new-records" in text and "--allow-bad-rows" in text
+    assert "  Contact: first_name, last_name, email," in text
+    assert "account" in text.split("  Contact:")[1].splitlines()[0]
+
+
+def test_bulk_load_progress_counts_each_row_once_then_each_row_sent(sf_org, tmp_path):
+    import contextlib
+
+    path = write_contacts(tmp_path / "contacts.csv", 25, bad_lines=(5,))
+    bars = []
+
+    @contextlib.contextmanager
+    def progress(label, total):
+        bar = {"label": label, "total": total, "counted": 0}
+        bars.append(bar)
+
+        class Bar:
+            def update(self, n=1):
+                bar["counted"] += n
+
+        yield Bar()
+
+    bulk_load(path, "Contact", sf_org, scid_column="legacy_id", progress=progress)
+
+    assert bars == [
+        {"label": "check", "total": 25, "counted": 25},
+        {"label": "send to Salesforce", "total": 24, "counted": 24},
+    ]
 
 
 def test_bulk_load_strict_loads_nothing_when_a_row_is_bad(sf_org, tmp_path):
@@ -130,14 +219,14 @@ def test_bulk_load_json_lines_dry_run_and_unknown_columns(sf_org, tmp_path):
         + "\n"
     )
 
-    summary = bulk_load(path, "Product2", sf_org, dry_run=True)
+    summary = bulk_load(path, "Product2", sf_org, dry_run=True, new_records=True)
 
     assert summary.read == 3 and [line for line, _ in summary.bad_rows] == [2, 3]
     assert "stock_level" in summary.bad_rows[1][1]
     assert not Product.objects.exists()
     (tmp_path / "bad.csv").write_text("name,colour\nLamp,red\n")
     with pytest.raises(ValueError, match="unknown column"):
-        bulk_load(tmp_path / "bad.csv", "Product2", sf_org)
+        bulk_load(tmp_path / "bad.csv", "Product2", sf_org, new_records=True)
 
 
 def test_bulk_load_from_salesforce_first_full_load(sf_org):

@@ -19,9 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def page():
     from playwright.sync_api import sync_playwright
 
-    assert CHROMIUM.exists(), (
-        "chromium is missing: scripts/ensure-chromium says how to install it"
-    )
+    assert CHROMIUM.exists(), "chromium is missing: scripts/ensure-chromium says how to install it"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM),

@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from changeevents.commandline import orgs_named
-from changeevents.downstream import poll_org
+from changeevents.commandline import for_each_org, orgs_named
+from changeevents.downstream import mappings_for, poll_org
 
 
 class Command(BaseCommand):
@@ -15,11 +15,13 @@ class Command(BaseCommand):
         parser.add_argument("--full", action="store_true", help="read everything through a Bulk API 2.0 query")
 
     def handle(self, *args, **options):
-        orgs = orgs_named(options["org"])
         objects = [o.strip() for o in (options["objects"] or "").split(",") if o.strip()] or None
-        for org in orgs:
-            try:
-                summary = poll_org(org.pk, sobjects=objects, full=options["full"])
-            except ValueError as exc:
-                raise CommandError(str(exc)) from exc
-            self.stdout.write(f"{org.name}: {summary}")
+        try:
+            mappings_for(sobjects=objects)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        for_each_org(
+            orgs_named(options["org"]),
+            lambda org: poll_org(org.pk, sobjects=objects, full=options["full"]),
+            self.stdout.write,
+        )

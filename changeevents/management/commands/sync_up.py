@@ -2,9 +2,16 @@
 
 from django.core.management.base import BaseCommand
 
-from changeevents.commandline import orgs_named
+from changeevents.commandline import for_each_org, orgs_named
 from changeevents.locks import held_lock
 from changeevents.upstream import dispatch_org
+
+
+def _dispatch(org):
+    with held_lock(f"upstream:{org.pk}", lease_seconds=600) as acquired:
+        if not acquired:
+            return "a dispatch is already running; nothing done."
+        return dispatch_org(org.pk)
 
 
 class Command(BaseCommand):
@@ -14,11 +21,4 @@ class Command(BaseCommand):
         parser.add_argument("--org", help="the org's name (default: every org)")
 
     def handle(self, *args, **options):
-        orgs = orgs_named(options["org"])
-        for org in orgs:
-            with held_lock(f"upstream:{org.pk}", lease_seconds=600) as acquired:
-                if not acquired:
-                    self.stdout.write(f"{org.name}: a dispatch is already running; nothing done.")
-                    continue
-                summary = dispatch_org(org.pk)
-            self.stdout.write(f"{org.name}: {summary}")
+        for_each_org(orgs_named(options["org"]), _dispatch, self.stdout.write)

@@ -5,11 +5,14 @@ from tqdm import tqdm
 
 from connectors.catalog.runs import request_refresh, run_connector
 from connectors.catalog.shopify import ChannelError
-from connectors.models import CatalogConnector
+from connectors.models import CatalogConnector, ConnectorRun
 
 
 class Command(BaseCommand):
-    help = "Run a catalog connector now (by id or name), with a progress bar."
+    help = (
+        "Run a catalog connector now (by id or name), with a progress bar. Exits 1 when the run failed, was paused "
+        "by a deactivation, or items failed (the activity log and Connector item states say why)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("connector")
@@ -38,3 +41,11 @@ class Command(BaseCommand):
             f"{run.get_state_display()}: sent {run.sent}, skipped {run.skipped}, failed {run.failed}, "
             f"deleted {run.deleted}, {run.cost_points:g} cost points"
         )
+        if run.state == ConnectorRun.State.ERROR:
+            raise CommandError(f"The run of {connector.name!r} failed: {run.message}")
+        if run.state == ConnectorRun.State.PAUSED:
+            raise CommandError(f"The run of {connector.name!r} stopped: {run.message}")
+        if run.failed:
+            raise CommandError(
+                f"{run.failed} item(s) of {connector.name!r} failed; Connector item states in the admin say why."
+            )
