@@ -41,7 +41,8 @@ test: install
 run: install .env
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py setup_demo
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho -f Procfile.dev start
+	@# Ctrl-C ends honcho with 130 after every process stopped: that is the normal way out
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho -f Procfile.dev start || [ $$? -eq 130 ]
 
 clean:
 	rm -rf var/

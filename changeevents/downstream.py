@@ -48,6 +48,11 @@ class PollSummary(Tally):
     busy: list[str] = field(default_factory=list)
     bulk: list[str] = field(default_factory=list)
 
+    @property
+    def changed_anything(self) -> bool:
+        """Whether the poll applied, waited on or failed any row (a poll that only re-read is routine)."""
+        return bool(self.created or self.updated or self.deleted or self.waiting or self.failed)
+
     def __str__(self) -> str:
         text = (
             f"{self.rows} rows from {', '.join(self.objects) or 'no object'}: created {self.created}, updated "

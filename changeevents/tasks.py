@@ -22,7 +22,8 @@ def dispatch_upstream_task(org_id: int) -> str:
         if not acquired:
             return "already running"
         summary = dispatch_org(org_id)
-    logger.info("upstream org %s: %s", org_id, summary)
+    # a dispatch that found nothing to send is routine: DEBUG, so an idle installation logs nothing at INFO
+    logger.log(logging.INFO if summary.claimed else logging.DEBUG, "upstream org %s: %s", org_id, summary)
     return str(summary)
 
 
@@ -43,7 +44,7 @@ def poll_downstream_task(org_id: int, group: str | None = None, sobjects: list[s
     if not SalesforceOrg.objects.filter(pk=org_id).exists():
         return "no such org"
     summary = poll_org(org_id, group=group, sobjects=sobjects)
-    logger.info("downstream org %s: %s", org_id, summary)
+    logger.log(logging.INFO if summary.changed_anything else logging.DEBUG, "downstream org %s: %s", org_id, summary)
     return str(summary)
 
 

@@ -139,7 +139,7 @@ LOGIN_URL = "admin:login"
 
 # --- Celery -----------------------------------------------------------------------------------------------
 _BROKER_DIR = VAR_DIR / "celery-broker"
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost//")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     for folder in ("out", "processed", "control"):
         (_BROKER_DIR / folder).mkdir(parents=True, exist_ok=True)
@@ -149,6 +149,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(_BROKER_DIR / "processed"),
         "control_folder": str(_BROKER_DIR / "control"),
         "store_processed": False,
+        # the default 1 s sleep between empty polls makes a Ctrl-C (warm shutdown) take several seconds
+        "polling_interval": 0.1,
     }
 else:
     # Above the longest countdown we use, so Redis never redelivers a delayed retry early.
@@ -193,11 +195,24 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=False) else None
 X_FRAME_OPTIONS = "DENY"
 
+# One logging configuration for web, commands, worker and Beat (Celery keeps its hands off: scsync_site/celery.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "filters": {
+        # Celery's "received", "succeeded" and "Sending due task" lines, every few seconds for every org
+        "routine_tasks": {
+            "()": "scsync_site.logfilters.DemoteToDebug",
+            "prefixes": ["Task %(name)s[%(id)s] received", "Task %(name)s[%(id)s] succeeded", "Scheduler: Sending due"],
+        }
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "celery.app.trace": {"filters": ["routine_tasks"]},
+        "celery.worker.strategy": {"filters": ["routine_tasks"]},
+        "celery.beat": {"filters": ["routine_tasks"]},
+    },
 }

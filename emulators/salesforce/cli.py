@@ -1,7 +1,8 @@
 """Standalone runner: prints the instance URL, a session id and the CA file, serves until Ctrl-C."""
 
 import argparse
-import threading
+
+from ..signals import wait_for_stop
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,7 +21,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def serve(options, write=print) -> None:
+def serve(options) -> None:
+    """Start the org, print how to reach it, serve until Ctrl-C or SIGTERM, then save its state and stop."""
     from .server import EmulatedOrg
 
     org = EmulatedOrg(
@@ -32,17 +34,14 @@ def serve(options, write=print) -> None:
         verbose=options.verbose,
     )
     org.start()
-    write(f"Emulated Salesforce org at {org.instance_url}")
-    write(f"  session id: {org.session_id}")
-    write(f"  CA file:    {org.published_ca_file}")
-    write(f"  control:    {org.instance_url}/_emulator/ (see docs/salesforce-emulator.md)")
+    print(f"Emulated Salesforce org at {org.instance_url}")
+    print(f"  session id: {org.session_id}")
+    print(f"  CA file:    {org.published_ca_file}")
+    print(f"  control:    {org.instance_url}/_emulator/ (see docs/salesforce-emulator.md)", flush=True)
     if options.connection_file:
-        write(f"  connection: {options.connection_file}")
-    stopped = threading.Event()
+        print(f"  connection: {options.connection_file}", flush=True)
     try:
-        stopped.wait()
-    except KeyboardInterrupt:
-        pass
+        wait_for_stop()
     finally:
         org.stop()
 

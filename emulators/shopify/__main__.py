@@ -1,8 +1,8 @@
 """`python -m emulators.shopify [--port 8444] [--token T] [--ca-file PATH]`: run the emulated shop until Ctrl-C."""
 
 import argparse
-import threading
 
+from ..signals import wait_for_stop
 from .server import EmulatedShop
 
 
@@ -19,9 +19,7 @@ def main() -> None:
     print(f"  access token: {shop.access_token}")
     print(f"  CA file:      {shop.ca_copy or shop.ca_file}", flush=True)
     try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
+        wait_for_stop()
     finally:
         shop.stop()
 
