@@ -1,7 +1,8 @@
 """The control interface, as a Python API and as HTTP under /_emulator/ (a path no real org has).
 
-HTTP: POST /_emulator/<method> with a JSON object of keyword arguments; GET for the reading methods.
-Answers {"result": ...} or 400 {"error": "..."}.
+HTTP: GET /_emulator/<method>?name=value for the reading methods (rules, records, call_count), POST
+/_emulator/<method> with a JSON object of keyword arguments for every method. Answers {"result": ...}, 400
+{"error": "..."} for bad arguments, 404 for an unknown method and 405 for a GET of a method that changes the org.
 """
 
 from __future__ import annotations
@@ -14,15 +15,14 @@ from .records import WriteContext, WriteError
 from .rest import Response
 from .rules import RuleError
 
-HTTP_METHODS = {
+READ_METHODS = {"rules", "records", "call_count"}
+HTTP_METHODS = READ_METHODS | {
     "reset",
     "load_schema",
     "load_rules",
     "add_rule",
+    "remove_rule",
     "clear_rules",
-    "rules",
-    "records",
-    "call_count",
     "inject_fault",
     "clear_faults",
     "expire_sessions",
@@ -33,6 +33,11 @@ HTTP_METHODS = {
     "deactivate_user",
     "new_session",
 }
+
+
+def _query_arguments(query: dict[str, str]) -> dict:
+    """Query-string arguments of a GET: true / false become booleans, everything else stays text."""
+    return {key: {"true": True, "false": False}.get(value.lower(), value) for key, value in query.items()}
 
 
 class Control:
@@ -61,6 +66,10 @@ class Control:
 
     def add_rule(self, rule: dict) -> dict:
         return {k: v for k, v in self.org.rules.add(rule).items() if not k.startswith("_")}
+
+    def remove_rule(self, name: str) -> dict:
+        """Remove the rule with this name (every rule has one: given, or made when it was added)."""
+        return self.org.rules.remove(name)
 
     def clear_rules(self) -> None:
         self.org.rules.clear()
@@ -133,12 +142,16 @@ class Control:
             for record_id in ids:
                 store.delete(sobject, record_id, ctx)
 
-    def handle_http(self, method: str, name: str, body: bytes) -> Response:
+    def handle_http(self, method: str, name: str, body: bytes, query: dict[str, str] | None = None) -> Response:
         name = name.strip("/")
         if name not in HTTP_METHODS:
             return Response(404, {"error": f"unknown control method {name!r}", "methods": sorted(HTTP_METHODS)})
+        if method == "GET" and name not in READ_METHODS:
+            return Response(405, {"error": f"{name} changes the org: use POST /_emulator/{name} with JSON arguments"})
         try:
-            kwargs = json.loads(body or b"{}") if method != "GET" else {}
+            kwargs = _query_arguments(query or {}) if method == "GET" else json.loads(body or b"{}")
+            if not isinstance(kwargs, dict):
+                raise ValueError("the body must be a JSON object of keyword arguments")
             result = getattr(self, name)(**kwargs)
         except (TypeError, ValueError, KeyError, RuleError) as exc:
             return Response(400, {"error": str(exc)})

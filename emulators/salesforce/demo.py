@@ -30,6 +30,7 @@ def seed_demo(control, seed: str = "demo") -> None:
     # asks for a duplicate check on accounts with the same name.
     control.add_rule(
         {
+            "name": "demo-invalid-contact",
             "type": "validation",
             "object": "Contact",
             "condition": "LastName = 'Invalid'",
@@ -37,4 +38,4 @@ def seed_demo(control, seed: str = "demo") -> None:
             "field": "LastName",
         }
     )
-    control.add_rule({"type": "duplicate", "object": "Account", "fields": ["Name"]})
+    control.add_rule({"name": "demo-duplicate-account", "type": "duplicate", "object": "Account", "fields": ["Name"]})

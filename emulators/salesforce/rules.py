@@ -1,7 +1,8 @@
 """The org's automation, as data: rules that make writes fail the way real orgs do, with the exact status codes.
 
 A rule is a dict with a "type" and an "object"; "condition" is a SOQL WHERE expression over the record as it
-would be saved (e.g. "LastName = 'Invalid' AND Email = null"). Types:
+would be saved (e.g. "LastName = 'Invalid' AND Email = null"); "name" identifies it (to remove it), and names the
+flow, trigger or template in the messages that mention one; without one it is named "<type>-<object>-<n>". Types:
 
 | type | status code |
 |---|---|
@@ -56,6 +57,7 @@ class RuleBook:
     def __init__(self, rules: list[dict] | None = None):
         self._lock = threading.Lock()
         self.rules: list[dict] = []
+        self._added = 0
         for rule in rules or []:
             self.add(rule)
 
@@ -72,12 +74,27 @@ class RuleBook:
         if rule["type"] == "row_lock" and "rate" in rule:
             rule["_random"] = random.Random(rule.get("seed", 0))
         with self._lock:
+            self._added += 1
+            rule["_named"] = "name" in rule
+            rule.setdefault("name", f"{rule['type']}-{rule.get('object', 'Order').lower()}-{self._added}")
+            if any(r["name"] == rule["name"] for r in self.rules):
+                raise RuleError(f"a rule named {rule['name']!r} exists already; remove it first or pick another name")
             self.rules.append(rule)
         return rule
 
+    def remove(self, name: str) -> dict:
+        """Remove the rule named `name`; returns it. RuleError when there is none."""
+        with self._lock:
+            for rule in self.rules:
+                if rule["name"] == name:
+                    self.rules.remove(rule)
+                    return {k: v for k, v in rule.items() if not k.startswith("_")}
+        names = ", ".join(r["name"] for r in self.rules) or "none"
+        raise RuleError(f"no rule is named {name!r}; the rules are: {names}")
+
     def clear(self) -> None:
         with self._lock:
-            self.rules = []
+            self.rules, self._added = [], 0
 
     def public(self) -> list[dict]:
         return [{k: v for k, v in r.items() if not k.startswith("_")} for r in self.rules]
@@ -103,7 +120,9 @@ class RuleBook:
                 raise WriteError("EMAIL_ADDRESS_BOUNCED", f"Email address is bounced: {record.get('Email')}", ["Email"])
         for rule in self._matching(sobject, record, set(GENERIC)):
             code, template = GENERIC[rule["type"]]
-            raise WriteError(code, rule.get("message") or template.format(name=rule.get("name", "Store Sync")))
+            raise WriteError(
+                code, rule.get("message") or template.format(name=rule["name"] if rule["_named"] else "Store Sync")
+            )
         if not ctx.allow_duplicates:
             self._check_duplicates(records, sobject, record)
         self._check_activation(records, sobject, record, existing)

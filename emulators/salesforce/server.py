@@ -44,7 +44,8 @@ class _Handler(BaseHTTPRequestHandler):
         org: OrgState = self.server.org
         try:
             if split.path.startswith(CONTROL_PREFIX):
-                response = self.server.control.handle_http(self.command, split.path[len(CONTROL_PREFIX) :], body)
+                query = {k: v[-1] for k, v in parse_qs(split.query, keep_blank_values=True).items()}
+                response = self.server.control.handle_http(self.command, split.path[len(CONTROL_PREFIX) :], body, query)
             elif split.path.rstrip("/") == "/services/oauth2/token":
                 response = self._token(body)
             elif split.path.startswith(API_PREFIX):
@@ -171,7 +172,7 @@ class EmulatedOrg:
     ):
         self.host, self.port = host, port
         self.state_file = Path(state_file) if state_file else None
-        self.connection_file = Path(connection_file) if connection_file else None
+        self.connection_file = Path(connection_file).resolve() if connection_file else None
         self.org = OrgState(schema=schema)
         self.control = Control(self.org)
         self.verbose = verbose

@@ -327,6 +327,50 @@ def test_api_control_over_http(emulated_org):
     assert count.json() == {"result": 0}
 
 
+def test_api_control_reads_answer_get_with_query_arguments(emulated_org):
+    session = requests.Session()
+    session.verify, session.trust_env = str(emulated_org.ca_file), False
+    base = f"{emulated_org.instance_url}/_emulator"
+    kept, gone = emulated_org.control.create_records("Contact", [{"LastName": "Kept"}, {"LastName": "Gone"}])
+    emulated_org.control.delete_records("Contact", [gone])
+
+    live = session.get(f"{base}/records", params={"sobject": "Contact"})
+    everything = session.get(f"{base}/records", params={"sobject": "Contact", "include_deleted": "true"})
+    missing = session.get(f"{base}/records")
+    write_by_get = session.get(f"{base}/reset")
+
+    assert live.status_code == 200 and [r["Id"] for r in live.json()["result"]] == [kept]
+    assert [r["IsDeleted"] for r in everything.json()["result"]] == [False, True]
+    assert missing.status_code == 400 and "sobject" in missing.json()["error"]
+    assert write_by_get.status_code == 405 and "use POST /_emulator/reset" in write_by_get.json()["error"]
+    assert len(emulated_org.control.records("Contact")) == 1  # the GET changed nothing
+
+
+def test_api_control_removes_a_rule_by_name(emulated_org):
+    session = requests.Session()
+    session.verify, session.trust_env = str(emulated_org.ca_file), False
+    base = f"{emulated_org.instance_url}/_emulator"
+    session.post(f"{base}/add_rule", json={"rule": {"name": "no-x", "type": "validation", "object": "Lead",
+                                                    "condition": "LastName = 'X'", "message": "no X"}})  # fmt: skip
+    session.post(f"{base}/add_rule", json={"rule": {"type": "unknown", "object": "Case"}})
+
+    listed = session.get(f"{base}/rules").json()["result"]
+    removed = session.post(f"{base}/remove_rule", json={"name": "no-x"})
+    again = session.post(f"{base}/remove_rule", json={"name": "no-x"})
+    duplicate = session.post(f"{base}/add_rule", json={"rule": {"name": "unknown-case-2", "type": "flow",
+                                                                "object": "Case"}})  # fmt: skip
+
+    assert [r["name"] for r in listed] == ["no-x", "unknown-case-2"]
+    assert removed.status_code == 200 and removed.json()["result"]["message"] == "no X"
+    assert [r["name"] for r in emulated_org.control.rules()] == ["unknown-case-2"]
+    assert (
+        again.status_code == 400 and "no rule is named 'no-x'; the rules are: unknown-case-2" in again.json()["error"]
+    )
+    assert duplicate.status_code == 400 and "exists already" in duplicate.json()["error"]
+    # the org takes the lead the removed rule refused
+    assert emulated_org.client().Lead.create({"LastName": "X", "Company": "Y"})["success"] is True
+
+
 def test_api_state_file_keeps_the_org_across_restarts(tmp_path):
     state = tmp_path / "org.json"
     with EmulatedOrg(state_file=state) as first:
