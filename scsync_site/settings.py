@@ -48,9 +48,9 @@ INSTALLED_APPS = [
     "storefront",
     "changeevents",
     "syncerrors",
-    # tooling: the `bench` command (imports the emulators only when a benchmark runs)
-    "benchmarks",
 ]
+if DEBUG:
+    INSTALLED_APPS.append("benchmarks")  # development tooling: the `bench` command; never in production
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
