@@ -1,4 +1,7 @@
-"""`bench bulk --records N`: a CSV of N contacts loaded with triggers off, then upserted with Bulk API 2.0."""
+"""`bench bulk --records N`: a CSV of N contacts loaded with triggers off, then upserted with Bulk API 2.0.
+
+Runs in a throwaway database (support.isolated): a running installation is neither written nor locked.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .support import bench_org, rolled_back
+from .support import bench_org, isolated
 
 SIZES = ("records",)  # options that must be positive
 
@@ -27,7 +30,7 @@ def run(options, stdout) -> dict:
             writer.writerow(["legacy_id", "first_name", "last_name", "email"])
             writer.writerows([f"L-{n}", "Bench", f"Contact {n}", f"b{n}@example.com"] for n in range(records))
         figures: dict = {}
-        with rolled_back():
+        with isolated():
             figures = _measure(emulator, path)
     stdout.write(f"bulk: {records} contacts")
     stdout.write(f"  check + load: {figures['load_seconds']:.2f} s ({records / figures['load_seconds']:.0f} rows/s)")

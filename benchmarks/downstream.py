@@ -1,13 +1,13 @@
 """`bench downstream --records N`: N changed rows read from the emulated org and applied in one poll.
 
-Runs inside a transaction that is rolled back, so the configured database keeps nothing.
+Runs in a throwaway database (support.isolated): a running installation is neither written nor locked.
 """
 
 from __future__ import annotations
 
 import time
 
-from .support import bench_org, rolled_back
+from .support import bench_org, isolated
 
 SIZES = ("records",)  # options that must be positive
 
@@ -21,7 +21,7 @@ def run(options, stdout) -> dict:
 
     figures: dict = {}
     with EmulatedOrg() as emulator:
-        with rolled_back():
+        with isolated():
             figures = _measure(emulator, options["records"])
     engine = figures["total_seconds"] - figures["http_seconds"]
     stdout.write(

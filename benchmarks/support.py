@@ -1,5 +1,5 @@
-"""What every benchmark needs: an org wired to an in-process emulated org, inside a transaction rolled back
-at the end so the configured database keeps nothing."""
+"""What every benchmark needs: its own throwaway database, a transaction rolled back at the end (so nothing it
+does wakes a worker), and an org wired to an in-process emulated org."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import os
 import uuid
 from collections.abc import Iterator
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connections, transaction
 
 ENV_PREFIX = "SCSYNC_BENCH"
 
@@ -18,13 +19,22 @@ class _Rollback(Exception):
 
 
 @contextlib.contextmanager
-def rolled_back() -> Iterator[None]:
+def isolated() -> Iterator[None]:
+    """Run the block in a database of its own, made and dropped like the test runner's (test_<name> on
+    PostgreSQL, var/bench.sqlite3 on SQLite), inside a transaction that is rolled back: a running installation
+    is neither written nor locked, and no task is queued (on_commit never fires)."""
+    connection = connections["default"]
+    if connection.vendor == "sqlite":
+        connection.settings_dict.setdefault("TEST", {})["NAME"] = str(settings.VAR_DIR / "bench.sqlite3")
+    live_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     try:
         with transaction.atomic():
             yield
             raise _Rollback
     except _Rollback:
         pass
+    finally:
+        connection.creation.destroy_test_db(live_name, verbosity=0)
 
 
 def bench_org(emulator):

@@ -1,6 +1,6 @@
 """`bench upstream --records N`: the dispatcher against the naive way, on the same emulated org in one run.
 
-Runs inside a transaction that is rolled back, so the configured database keeps nothing.
+Runs in a throwaway database (support.isolated): a running installation is neither written nor locked.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import time
 
-from .support import bench_org, rolled_back
+from .support import bench_org, isolated
 
 SIZES = ("records",)  # options that must be positive
 
@@ -29,7 +29,7 @@ def run(options, stdout) -> dict:
     records = options["records"]
     with EmulatedOrg() as emulator:
         figures: dict = {}
-        with rolled_back():
+        with isolated():
             if options["latency_ms"]:
                 emulator.control.inject_fault({"type": "latency", "ms": options["latency_ms"]})
             figures = _measure(emulator, records)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from changeevents.downstream import bulk_query_rows
-from changeevents.downstream_apply import Applier
+from changeevents.downstream_apply import Applier, ApplySummary
 from changeevents.registry import registry
 from connectors.salesforce import client_for_org
 
@@ -75,10 +75,10 @@ def bulk_load(
     return summary
 
 
-def load_from_salesforce(sobject: str, org) -> int:
-    """The first full load of an object from the org through a Bulk API 2.0 query; returns rows applied."""
+def load_from_salesforce(sobject: str, org) -> tuple[int, ApplySummary]:
+    """The first full load of an object from the org through a Bulk API 2.0 query; returns (rows read, what
+    applying them did)."""
     mapping = mapping_for_object(sobject)
     rows = bulk_query_rows(client_for_org(org), mapping)
     with triggers_off(org, reason=f"First load of {sobject} from Salesforce"):
-        result = Applier(org, mapping).apply(rows)
-    return result.created + result.updated
+        return len(rows), Applier(org, mapping).apply(rows)

@@ -238,6 +238,6 @@ def test_bulk_load_from_salesforce_first_full_load(sf_org):
     call_command("bulk_load", "--from-salesforce", "--object", "Product2", "--org", sf_org.name, stdout=out)
 
     assert Product.objects.filter(org=sf_org).count() == 30
-    assert "30 Product2 rows loaded" in out.getvalue()
+    assert "30 Product2 rows read from Emulated: created 30, updated 0, unchanged 0" in out.getvalue()
     sf_org.refresh_from_db()
     assert sf_org.triggers_enabled is True

@@ -67,8 +67,14 @@ class Command(BaseCommand):
         org = self._org(options["org"])
         try:
             if options["from_salesforce"]:
-                applied = load_from_salesforce(options["object"], org)
-                self.stdout.write(f"{applied} {options['object']} rows loaded from {org.name}.")
+                read, applied = load_from_salesforce(options["object"], org)
+                self.stdout.write(
+                    f"{read} {options['object']} rows read from {org.name}: created {applied.created}, updated "
+                    f"{applied.updated}, unchanged {applied.skipped}, waiting for a parent {applied.waiting}, "
+                    f"failed {applied.failed}."
+                )
+                if applied.failed:
+                    raise CommandError(f"{applied.failed} row(s) could not be applied; see Sync errors.")
                 return
             if not options["file"]:
                 raise CommandError("Give a FILE to load, or --from-salesforce.")
