@@ -22,6 +22,7 @@ from connectors.models import SalesforceOrg
 from connectors.salesforce import SalesforceCallError, client_for_org
 
 from .bulk_sql import update_rows
+from .locks import held_lock
 from .models import ChangeEvent
 from .outcomes import HELD_BEHIND_PARENT, DispatchSummary, Outcomes
 from .payloads import build_payload
@@ -49,6 +50,13 @@ def claim_events(org_id: int, limit: int, owner: str) -> list[ChangeEvent]:
         ids = list(due.values_list("id", flat=True)[:limit])
         ChangeEvent.objects.filter(id__in=ids).update(status=Status.IN_FLIGHT, claimed_until=lease, claimed_by=owner)
     return list(ChangeEvent.objects.filter(id__in=ids, claimed_by=owner).order_by("id"))
+
+
+def dispatch_org_alone(org_id: int) -> DispatchSummary | None:
+    """dispatch_org under the org's upstream lock (task and command alike); None when a dispatch of the org is
+    already running, which makes this one a no-op."""
+    with held_lock(f"upstream:{org_id}", lease_seconds=600) as acquired:
+        return dispatch_org(org_id) if acquired else None
 
 
 def dispatch_org(org_id: int, batch_size: int = 2000, max_batches: int | None = None) -> DispatchSummary:

@@ -13,7 +13,7 @@ import json
 from .org import FAULT_TYPES, OrgState
 from .records import WriteContext, WriteError
 from .rest import Response
-from .rules import RuleError
+from .rules import RuleError, public
 
 READ_METHODS = {"rules", "records", "call_count"}
 HTTP_METHODS = READ_METHODS | {
@@ -65,7 +65,7 @@ class Control:
             self.add_rule(rule)
 
     def add_rule(self, rule: dict) -> dict:
-        return {k: v for k, v in self.org.rules.add(rule).items() if not k.startswith("_")}
+        return public(self.org.rules.add(rule))
 
     def remove_rule(self, name: str) -> dict:
         """Remove the rule with this name (every rule has one: given, or made when it was added)."""

@@ -49,6 +49,11 @@ GENERIC = {
 RULE_TYPES = {"validation", "duplicate", "bounced", "locked", "order_activation", "row_lock", *GENERIC}
 
 
+def public(rule: dict) -> dict:
+    """A rule as the control API shows it: without the parsed condition and other private keys."""
+    return {k: v for k, v in rule.items() if not k.startswith("_")}
+
+
 class RuleError(ValueError):
     """A rule that cannot be loaded: the control API answers 400 with this message."""
 
@@ -88,7 +93,7 @@ class RuleBook:
             for rule in self.rules:
                 if rule["name"] == name:
                     self.rules.remove(rule)
-                    return {k: v for k, v in rule.items() if not k.startswith("_")}
+                    return public(rule)
         names = ", ".join(r["name"] for r in self.rules) or "none"
         raise RuleError(f"no rule is named {name!r}; the rules are: {names}")
 
@@ -97,7 +102,7 @@ class RuleBook:
             self.rules, self._added = [], 0
 
     def public(self) -> list[dict]:
-        return [{k: v for k, v in r.items() if not k.startswith("_")} for r in self.rules]
+        return [public(r) for r in self.rules]
 
     def _matching(self, sobject: str, record: dict, kinds) -> list[dict]:
         return [

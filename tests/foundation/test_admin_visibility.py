@@ -104,3 +104,44 @@ def test_visibility_querysets_one_rule_for_orgs_stores_and_connectors(store_staf
     assert SalesforceOrg.objects.visible_to(superuser).count() == 2
     assert Store.objects.managed_by(superuser).count() == 3
     assert CatalogConnector.objects.visible_to(superuser).count() == 2
+
+
+class _Broker:
+    def __init__(self):
+        self.polls = []
+
+    def send_task(self, name, args):
+        self.polls.append(args)
+
+
+def test_admin_two_tenants_org_and_connector_pages_and_sync_now(
+    client, store, store_staff, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.contrib.auth.models import Permission
+
+    from connectors.models import CatalogConnector
+
+    # given staff of one store who may view and change orgs and connectors, and a second tenant
+    store_staff.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="connectors", codename__regex=r"^(view|change)_")
+    )
+    theirs = StoreFactory()
+    mine = CatalogConnector.objects.create(store=store, name="mine", shop_url="https://a", access_token_env="T")
+    foreign = CatalogConnector.objects.create(store=theirs, name="theirs", shop_url="https://b", access_token_env="T")
+    broker = _Broker()
+    monkeypatch.setattr("changeevents.downstream.current_app", broker)
+    client.force_login(store_staff)
+    orgs_url = reverse("admin:connectors_salesforceorg_changelist")
+
+    # then the org pages show their org only, and the other tenant's org page is not reachable
+    assert list(client.get(orgs_url).context["cl"].queryset) == [store.org]
+    assert client.get(reverse("admin:connectors_salesforceorg_change", args=[theirs.org.pk])).status_code == 302
+    # a forged Sync now for the other org queues nothing; their own org's queues one poll
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(orgs_url, {"action": "sync_now", "_selected_action": [theirs.org.pk]})
+        client.post(orgs_url, {"action": "sync_now", "_selected_action": [store.org.pk]})
+    assert broker.polls == [[store.org.pk, None]]
+    # the connector pages show their store's connector only
+    connectors = client.get(reverse("admin:connectors_catalogconnector_changelist"))
+    assert list(connectors.context["cl"].queryset) == [mine]
+    assert client.get(reverse("admin:connectors_catalogconnector_change", args=[foreign.pk])).status_code == 302

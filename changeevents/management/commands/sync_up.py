@@ -3,15 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from changeevents.commandline import for_each_org, orgs_named
-from changeevents.locks import held_lock
-from changeevents.upstream import dispatch_org
-
-
-def _dispatch(org):
-    with held_lock(f"upstream:{org.pk}", lease_seconds=600) as acquired:
-        if not acquired:
-            return "a dispatch is already running; nothing done."
-        return dispatch_org(org.pk)
+from changeevents.upstream import dispatch_org_alone
 
 
 class Command(BaseCommand):
@@ -21,4 +13,8 @@ class Command(BaseCommand):
         parser.add_argument("--org", help="the org's name (default: every org)")
 
     def handle(self, *args, **options):
-        for_each_org(orgs_named(options["org"]), _dispatch, self.stdout.write)
+        for_each_org(
+            orgs_named(options["org"]),
+            lambda org: dispatch_org_alone(org.pk) or "a dispatch is already running; nothing done.",
+            self.stdout.write,
+        )
