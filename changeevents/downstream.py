@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import quote_plus
 
-from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from connectors.broker import publish
 from connectors.models import SalesforceOrg
 from connectors.salesforce import SalesforceCallError, SalesforceFailure, client_for_org
 
@@ -72,7 +72,7 @@ def request_poll(org_ids, group: str | None = None) -> int:
     for org_id in org_ids:
         # by name: the task module sits above this one
         transaction.on_commit(
-            lambda org_id=org_id: current_app.send_task("changeevents.tasks.poll_downstream_task", args=[org_id, group])
+            lambda org_id=org_id: publish("changeevents.tasks.poll_downstream_task", args=[org_id, group])
         )
     return len(org_ids)
 
@@ -107,17 +107,29 @@ def poll_org(
     client = client_for_org(org)
     mappings = mappings_for(group, sobjects)
     with ExitStack() as locks:
-        due = []
+        due, leases = [], []
         for mapping in mappings:
             # an overlapping run of the same org and object is a no-op
-            if locks.enter_context(held_lock(f"downstream:{org.pk}:{mapping.sobject}", lease_seconds=600)):
+            lease = locks.enter_context(held_lock(f"downstream:{org.pk}:{mapping.sobject}"))
+            if lease:
                 due.append(mapping)
+                leases.append(lease)
             else:
                 summary.busy.append(mapping.sobject)
+
+        def keep_alive() -> None:
+            """Between pages and objects: renew this run's leases (LeaseLost stops a run that stalled too long)."""
+            for lease in leases:
+                lease.renew()
+
         cursors = {m.sobject: SyncCursor.objects.get_or_create(org=org, sobject=m.sobject)[0] for m in due}
         first_pages = _first_pages(client, due, cursors, full, summary)
         for mapping in due:
-            rows = _all_rows(client, mapping, cursors[mapping.sobject], first_pages.get(mapping.sobject), full, summary)
+            keep_alive()
+            rows = _all_rows(
+                client, mapping, cursors[mapping.sobject], first_pages.get(mapping.sobject), full, summary, keep_alive
+            )
+            keep_alive()
             _apply(org, mapping, cursors[mapping.sobject], rows, summary)
     return summary
 
@@ -153,12 +165,13 @@ def _first_pages(client, mappings, cursors, full, summary) -> dict[str, dict]:
     return pages
 
 
-def _all_rows(client, mapping, cursor, first_page, full, summary) -> list[dict]:
+def _all_rows(client, mapping, cursor, first_page, full, summary, keep_alive) -> list[dict]:
     if full or (first_page and first_page.get("totalSize", 0) > settings.SCSYNC_BULK_QUERY_THRESHOLD):
         summary.bulk.append(mapping.sobject)
         return _bulk_rows(client, mapping, _since(cursor, full), summary)
     rows, page = list(first_page["records"]), first_page
     while not page.get("done", True):
+        keep_alive()
         page = client.call(f"query/{page['nextRecordsUrl'].rsplit('/', 1)[-1]}")
         summary.api_calls += 1
         rows.extend(page["records"])

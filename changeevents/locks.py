@@ -1,45 +1,120 @@
-"""Leased locks: `with held_lock("upstream:org:1") as acquired:` runs the block once across processes."""
+"""Leased keys in the database: one primitive for three jobs, on any backend.
+
+- Locks: `with held_lock("upstream:1") as lease:` runs the block once across processes; the holder calls
+  `lease.renew()` between batches, so a dead holder's lock expires within one lease (SCSYNC_LEASE_SECONDS).
+- Markers: `take_once(key, seconds)` is true for the first caller until the key expires or is cleared (a wake-up
+  already queued for an org is not queued again).
+- Schedule guards: the same `take_once`, never cleared (a second Beat's run within half an interval is a no-op).
+"""
+
+from __future__ import annotations
 
 import contextlib
+import logging
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.conf import settings
+from django.db import DatabaseError, connection
 from django.utils import timezone
 
 from .models import SyncLock
 
+logger = logging.getLogger(__name__)
+
+
+class LeaseLost(Exception):
+    """The lock's lease ran out and someone else holds it now: the run must stop."""
+
 
 def acquire(key: str, owner: str, lease_seconds: float) -> bool:
-    """Take the lock if it is free or its lease expired; returns whether this owner now holds it."""
+    """Take the key if it is free, expired or already this owner's; returns whether this owner now holds it.
+
+    One statement (INSERT ... ON CONFLICT DO UPDATE ... WHERE, on PostgreSQL and SQLite alike): no race between
+    a check and a write, and no failed INSERT to roll back.
+    """
     now = timezone.now()
     expires = now + timedelta(seconds=lease_seconds)
-    taken = SyncLock.objects.filter(Q(key=key) & (Q(expires_at__lt=now) | Q(owner=owner))).update(
-        owner=owner, expires_at=expires
+    names = (SyncLock._meta.db_table, "key", "owner", "expires_at")
+    table, key_, owner_, expires_ = (connection.ops.quote_name(name) for name in names)
+    sql = (
+        f"INSERT INTO {table} ({key_}, {owner_}, {expires_}) VALUES (%s, %s, %s) "
+        f"ON CONFLICT ({key_}) DO UPDATE SET {owner_} = excluded.{owner_}, {expires_} = excluded.{expires_} "
+        f"WHERE {table}.{expires_} < %s OR {table}.{owner_} = excluded.{owner_}"
     )
-    if taken:
+    fields = SyncLock._meta
+    params = [
+        key,
+        owner,
+        fields.get_field("expires_at").get_db_prep_save(expires, connection),
+        fields.get_field("expires_at").get_db_prep_save(now, connection),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount == 1
+
+
+def release(key: str, owner: str | None = None) -> None:
+    """Free the key (only when `owner` still holds it, if given)."""
+    keys = SyncLock.objects.filter(key=key)
+    (keys.filter(owner=owner) if owner else keys).delete()
+
+
+def take_once(key: str, seconds: float) -> bool:
+    """True for the first caller; later callers get False until `seconds` passed or the key was released."""
+    return acquire(key, uuid.uuid4().hex, seconds)
+
+
+class Lease:
+    """A held (or refused) lock. Truthy when held; `renew()` keeps it, at most every third of a lease."""
+
+    def __init__(self, key: str, seconds: float):
+        self.key, self.seconds = key, seconds
+        self.owner = uuid.uuid4().hex
+        self.held = acquire(key, self.owner, seconds)
+        self._renewed = time.monotonic()
+
+    def __bool__(self) -> bool:
+        return self.held
+
+    def renew(self, force: bool = False) -> bool:
+        """Extend the lease; returns whether it wrote. Raises LeaseLost when another owner took the key."""
+        if not force and time.monotonic() - self._renewed < self.seconds / 3:
+            return False
+        if not acquire(self.key, self.owner, self.seconds):
+            self.held = False
+            raise LeaseLost(self.key)
+        self._renewed = time.monotonic()
         return True
-    try:
-        with transaction.atomic():
-            SyncLock.objects.create(key=key, owner=owner, expires_at=expires)
-    except IntegrityError:
-        return False
-    return True
+
+    def release(self) -> None:
+        if not self.held:
+            return
+        self.held = False
+        try:
+            release(self.key, self.owner)
+        except DatabaseError:
+            # the connection died under the run: try once on a fresh one, else the lease runs out on its own
+            if connection.in_atomic_block:
+                raise
+            connection.close()
+            try:
+                release(self.key, self.owner)
+            except DatabaseError:
+                logger.warning("lock %s could not be released; it expires within %s s", self.key, self.seconds)
 
 
-def release(key: str, owner: str) -> None:
-    SyncLock.objects.filter(key=key, owner=owner).delete()
+def lease_seconds() -> float:
+    return settings.SCSYNC_LEASE_SECONDS
 
 
 @contextlib.contextmanager
-def held_lock(key: str, lease_seconds: float = 300) -> Iterator[bool]:
-    """Yield True when the lock was taken (and release it afterwards), False when someone else holds it."""
-    owner = uuid.uuid4().hex
-    acquired = acquire(key, owner, lease_seconds)
+def held_lock(key: str, seconds: float | None = None) -> Iterator[Lease]:
+    """Yield a Lease (truthy when taken, released afterwards; falsy when someone else holds the key)."""
+    lease = Lease(key, seconds or lease_seconds())
     try:
-        yield acquired
+        yield lease
     finally:
-        if acquired:
-            release(key, owner)
+        lease.release()

@@ -49,6 +49,7 @@ class DispatchSummary(Tally):
     deferred: int = 0
     api_calls: int = 0
     paused_until: object = None
+    share_used: bool = False  # the run stopped at its fair share with work left: the org is queued again
 
     def __str__(self) -> str:
         text = (
@@ -57,6 +58,8 @@ class DispatchSummary(Tally):
         )
         if self.paused_until:
             text += f"; sending paused until {self.paused_until:%Y-%m-%d %H:%M:%S} UTC"
+        if self.share_used:
+            text += "; share used, queued again"
         return text
 
 

@@ -10,13 +10,13 @@ import contextlib
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 
-from celery import current_app
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models, transaction
+from django.db import models
 
 from .models import ChangeEvent
 from .registry import SyncMapping, registry
 from .triggers import triggers_enabled
+from .wakeups import wake_upstream_after_commit
 
 SNAPSHOT_ATTR = "_sync_snapshot"
 _suppressed: ContextVar[bool] = ContextVar("scsync_recording_suppressed", default=False)
@@ -163,17 +163,8 @@ def record_bulk(
 
 
 def schedule_dispatch(org_id: int) -> None:
-    """After commit, wake the org's upstream dispatcher once per transaction (the outbox is the truth)."""
-    connection = transaction.get_connection()
-    if any(getattr(func, "scsync_org_id", None) == org_id for _, func, _ in connection.run_on_commit):
-        return
-
-    def wake() -> None:
-        # by name: the task module imports the dispatcher, which sits above this module
-        current_app.send_task("changeevents.tasks.dispatch_upstream_task", args=[org_id])
-
-    wake.scsync_org_id = org_id
-    transaction.on_commit(wake, robust=True)
+    """After commit, wake the org's upstream dispatcher once (the outbox is the truth; the wake-up a hint)."""
+    wake_upstream_after_commit(org_id)
 
 
 def connect_receivers(models_to_track: Iterable[type[models.Model]]) -> None:

@@ -23,6 +23,8 @@ def ensure_upstream_sweep() -> PeriodicTask:
         defaults={
             "task": "changeevents.tasks.sweep_upstream_task",
             "interval": _every(settings.SCSYNC_SWEEP_INTERVAL_SECONDS),
+            # `every` lets the task see a second Beat's duplicate run (changeevents/tasks.py)
+            "kwargs": json.dumps({"every": settings.SCSYNC_SWEEP_INTERVAL_SECONDS}),
         },
     )[0]
 
@@ -37,6 +39,7 @@ def ensure_org_schedules(org: SalesforceOrg) -> list[PeriodicTask]:
                 "task": "changeevents.tasks.poll_downstream_task",
                 "interval": _every(seconds),
                 "args": json.dumps([org.pk, group]),
+                "kwargs": json.dumps({"every": seconds}),
                 "enabled": True,
             },
         )[0]

@@ -9,14 +9,16 @@ from dataclasses import dataclass, fields
 @dataclass
 class Tally:
     """A dataclass of counters. `a + b` and `a += b` add the fields they share: numbers are summed, lists are
-    joined, anything else (a time, say) keeps the newer value that is set. A field only `a` has stays as it is, so
-    a poll's summary can take in an apply's."""
+    joined, flags are or-ed, anything else (a time, say) keeps the newer value that is set. A field only `a` has
+    stays as it is, so a poll's summary can take in an apply's."""
 
     def __iadd__(self, other: Tally) -> Tally:
         mine = {f.name for f in fields(self)}
         for name in (f.name for f in fields(other) if f.name in mine):
             current, added = getattr(self, name), getattr(other, name)
-            if isinstance(current, int | float | list) and not isinstance(current, bool):
+            if isinstance(current, bool):
+                setattr(self, name, current or added)
+            elif isinstance(current, int | float | list):
                 setattr(self, name, current + added)
             elif added is not None:
                 setattr(self, name, added)

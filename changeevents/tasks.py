@@ -1,49 +1,85 @@
-"""Celery tasks of the sync engine: thin, take ids, call a service."""
+"""Celery tasks of the sync engine: thin, take ids, call a service.
 
+Scheduled runs carry `every` (their interval, from the Beat row): a run within half an interval of the last one
+started for the same org and group is a no-op, so a second Beat process doubles nothing.
+"""
+
+import contextlib
 import logging
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 from connectors.models import SalesforceOrg
 
-from .models import ChangeEvent
-from .upstream import dispatch_org_alone
+from .locks import LeaseLost, take_once
+from .upstream import take_turn
+from .wakeups import sweep
 
 logger = logging.getLogger(__name__)
 
 
+def _too_soon(key: str, every: float | None) -> bool:
+    """For a scheduled run: whether another run of `key` started within half its interval."""
+    return every is not None and not take_once(f"schedule:{key}", every / 2)
+
+
+@contextlib.contextmanager
+def _ends_cleanly(what: str):
+    """A lost database connection or a lost lease ends the run with one warning line: the claims it held come
+    back when their lease runs out, and the next run takes them."""
+    try:
+        yield
+    except (OperationalError, InterfaceError) as exc:
+        logger.warning("%s: database connection lost (%s); its claims return within one lease", what, exc)
+    except LeaseLost:
+        logger.warning("%s: lease lost to another run; stopped", what)
+
+
 @shared_task(acks_late=True, ignore_result=True)
 def dispatch_upstream_task(org_id: int) -> str:
-    """Push an org's pending events; a run already going for the org makes this one a no-op."""
-    if not SalesforceOrg.objects.filter(pk=org_id).exists():
-        return "no such org"
-    summary = dispatch_org_alone(org_id)
-    if summary is None:
-        return "already running"
-    # a dispatch that found nothing to send is routine: DEBUG, so an idle installation logs nothing at INFO
-    logger.log(logging.INFO if summary.claimed else logging.DEBUG, "upstream org %s: %s", org_id, summary)
-    return str(summary)
+    """One fair turn of an org's upstream work; a run already going for the org makes this one a no-op."""
+    outcome = "stopped early"
+    with _ends_cleanly(f"upstream org {org_id}"):
+        if not SalesforceOrg.objects.filter(pk=org_id).exists():
+            return "no such org"
+        summary = take_turn(org_id)
+        if summary is None:
+            return "already running"
+        # a dispatch that found nothing to send is routine: DEBUG, so an idle installation logs nothing at INFO
+        logger.log(logging.INFO if summary.claimed else logging.DEBUG, "upstream org %s: %s", org_id, summary)
+        outcome = str(summary)
+    return outcome
 
 
 @shared_task(ignore_result=True)
-def sweep_upstream_task() -> int:
-    """Wake the dispatcher of every org with due events: a lost message or a killed worker delays nothing long."""
-    org_ids = list(ChangeEvent.objects.upstream().due().values_list("org_id", flat=True).distinct())
-    for org_id in org_ids:
-        dispatch_upstream_task.delay(org_id)
-    return len(org_ids)
+def sweep_upstream_task(every: float | None = None) -> int:
+    """Wake every org with due events, once each: a lost message or a killed worker delays nothing long."""
+    woken = 0
+    with _ends_cleanly("upstream sweep"):
+        if not _too_soon("upstream-sweep", every):
+            woken = sweep()
+    return woken
 
 
 @shared_task(acks_late=True, ignore_result=True)
-def poll_downstream_task(org_id: int, group: str | None = None, sobjects: list[str] | None = None) -> str:
+def poll_downstream_task(
+    org_id: int, group: str | None = None, sobjects: list[str] | None = None, every: float | None = None
+) -> str:
     """Apply what changed in Salesforce for a schedule group (or chosen objects) of an org."""
     from .downstream import poll_org
 
-    if not SalesforceOrg.objects.filter(pk=org_id).exists():
-        return "no such org"
-    summary = poll_org(org_id, group=group, sobjects=sobjects)
-    logger.log(logging.INFO if summary.changed_anything else logging.DEBUG, "downstream org %s: %s", org_id, summary)
-    return str(summary)
+    outcome = "stopped early"
+    with _ends_cleanly(f"downstream org {org_id}"):
+        if not SalesforceOrg.objects.filter(pk=org_id).exists():
+            return "no such org"
+        if _too_soon(f"downstream:{org_id}:{group or 'all'}", every):
+            return "ran within half an interval"
+        summary = poll_org(org_id, group=group, sobjects=sobjects)
+        level = logging.INFO if summary.changed_anything else logging.DEBUG
+        logger.log(level, "downstream org %s: %s", org_id, summary)
+        outcome = str(summary)
+    return outcome
 
 
 @shared_task(ignore_result=True)

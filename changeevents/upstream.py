@@ -22,11 +22,12 @@ from connectors.models import SalesforceOrg
 from connectors.salesforce import SalesforceCallError, client_for_org
 
 from .bulk_sql import update_rows
-from .locks import held_lock
+from .locks import Lease, LeaseLost, held_lock
 from .models import ChangeEvent
 from .outcomes import HELD_BEHIND_PARENT, DispatchSummary, Outcomes
 from .payloads import build_payload
 from .registry import SyncMapping, registry
+from .wakeups import wake_taken, wake_upstream
 
 logger = logging.getLogger(__name__)
 Status = ChangeEvent.Status
@@ -42,7 +43,7 @@ class SendingPaused(Exception):
 def claim_events(org_id: int, limit: int, owner: str) -> list[ChangeEvent]:
     """Claim up to `limit` due upstream events of an org with a lease; concurrent claimers skip locked rows."""
     now = timezone.now()
-    lease = now + timedelta(seconds=settings.SCSYNC_CLAIM_LEASE_SECONDS)
+    lease = now + timedelta(seconds=settings.SCSYNC_LEASE_SECONDS)
     with transaction.atomic():
         due = ChangeEvent.objects.upstream().filter(org_id=org_id).due(now).order_by("id")
         if connection.features.has_select_for_update_skip_locked:
@@ -52,15 +53,44 @@ def claim_events(org_id: int, limit: int, owner: str) -> list[ChangeEvent]:
     return list(ChangeEvent.objects.filter(id__in=ids, claimed_by=owner).order_by("id"))
 
 
-def dispatch_org_alone(org_id: int) -> DispatchSummary | None:
-    """dispatch_org under the org's upstream lock (task and command alike); None when a dispatch of the org is
-    already running, which makes this one a no-op."""
-    with held_lock(f"upstream:{org_id}", lease_seconds=600) as acquired:
-        return dispatch_org(org_id) if acquired else None
+def renew_claims(owner: str) -> int:
+    """Extend the lease of the events this owner still has in flight."""
+    until = timezone.now() + timedelta(seconds=settings.SCSYNC_LEASE_SECONDS)
+    return ChangeEvent.objects.in_flight().filter(claimed_by=owner).update(claimed_until=until)
 
 
-def dispatch_org(org_id: int, batch_size: int = 2000, max_batches: int | None = None) -> DispatchSummary:
-    """Send an org's due upstream events until none are left; returns what happened."""
+def take_turn(org_id: int) -> DispatchSummary | None:
+    """One fair turn of an org's upstream work (the dispatch task's whole job).
+
+    Sends at most SCSYNC_DISPATCH_SHARE events under the org's lock, then, when due events remain, queues the
+    org again behind the others. None when a dispatch of the org is already running (this one is a no-op).
+    """
+    wake_taken(org_id)
+    summary = dispatch_org_alone(org_id, max_events=settings.SCSYNC_DISPATCH_SHARE)
+    if summary is not None and summary.share_used and not summary.paused_until:
+        wake_upstream(org_id)
+    return summary
+
+
+def dispatch_org_alone(org_id: int, max_events: int | None = None) -> DispatchSummary | None:
+    """dispatch_org under the org's upstream lock, renewed as it goes (task and command alike); None when a
+    dispatch of the org is already running, which makes this one a no-op."""
+    with held_lock(f"upstream:{org_id}") as lease:
+        return dispatch_org(org_id, max_events=max_events, lease=lease) if lease else None
+
+
+def dispatch_org(
+    org_id: int,
+    batch_size: int = 2000,
+    max_batches: int | None = None,
+    max_events: int | None = None,
+    lease: Lease | None = None,
+) -> DispatchSummary:
+    """Send an org's due upstream events until none are left (or `max_events` were claimed); returns what happened.
+
+    With a lease, the org's lock and the batch's claims are renewed before every API call: should the lease be
+    lost (this run stalled longer than a lease), the run stops and writes only the results it has.
+    """
     summary = DispatchSummary()
     org = SalesforceOrg.objects.get(pk=org_id)
     owner = uuid.uuid4().hex
@@ -70,20 +100,27 @@ def dispatch_org(org_id: int, batch_size: int = 2000, max_batches: int | None = 
         if org.sending_paused_until and org.sending_paused_until > timezone.now():
             summary.paused_until = org.sending_paused_until
             break
-        events = claim_events(org.pk, batch_size, owner)
+        limit = batch_size if max_events is None else min(batch_size, max_events - summary.claimed)
+        if limit <= 0:
+            summary.share_used = ChangeEvent.objects.upstream().filter(org_id=org.pk).due().exists()
+            break
+        if lease is not None:
+            lease.renew()
+        events = claim_events(org.pk, limit, owner)
         if not events:
             break
         batches += 1
         summary.claimed += len(events)
-        BatchDispatcher(org, owner, summary).run(events)
+        BatchDispatcher(org, owner, summary, lease).run(events)
     return summary
 
 
 class BatchDispatcher:
-    def __init__(self, org: SalesforceOrg, owner: str, summary: DispatchSummary):
+    def __init__(self, org: SalesforceOrg, owner: str, summary: DispatchSummary, lease: Lease | None = None):
         self.org = org
         self.owner = owner
         self.summary = summary
+        self.lease = lease
         self.outcomes = Outcomes(summary)
         self.failed_records: dict[RecordKey, ChangeEvent] = {}  # record -> root failed event
         self._client = None
@@ -102,6 +139,9 @@ class BatchDispatcher:
 
     @property
     def client(self):
+        """The org's API client; every use is an API call, so it first keeps the lock and the claims alive."""
+        if self.lease is not None and self.lease.renew():
+            renew_claims(self.owner)
         if self._client is None:
             self._client = client_for_org(self.org)
         return self._client
@@ -111,6 +151,7 @@ class BatchDispatcher:
         for event in events:
             groups[(event.model_label, event.object_pk)].append(event)
         retry_at = timezone.now()
+        lease_lost = False
         try:
             self.hold_behind_earlier_events(groups)
             ordered = registry.parents_first()
@@ -120,10 +161,16 @@ class BatchDispatcher:
                 self.send_deletes(mapping, self._groups_of(groups, mapping, deletes=True))
         except SendingPaused:
             retry_at = self.summary.paused_until
+        except LeaseLost:
+            # another run holds the org now and may have reclaimed what we did not finish: leave those alone
+            lease_lost = True
+            logger.warning("org %s: lease lost mid-batch; results so far kept, the rest reclaimed", self.org.pk)
+            raise
         finally:
-            # whatever this cycle did not finish goes back untouched (at once, or when the pause ends)
-            unfinished = [e for evs in groups.values() for e in evs if e.pk not in self.outcomes.changed]
-            self.outcomes.defer(unfinished, until=retry_at)
+            if not lease_lost:
+                # whatever this cycle did not finish goes back untouched (at once, or when the pause ends)
+                unfinished = [e for evs in groups.values() for e in evs if e.pk not in self.outcomes.changed]
+                self.outcomes.defer(unfinished, until=retry_at)
             self.outcomes.write()
 
     @staticmethod

@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -168,6 +169,17 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# One queue per kind of work, so a flood of one kind never holds back another. A worker started without -Q
+# consumes every queue here (make run's does); scaling out runs workers per queue (README, Scaling out).
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES = [Queue(name) for name in ("default", "upstream", "downstream", "media", "catalog")]
+CELERY_TASK_ROUTES = {
+    "changeevents.tasks.dispatch_upstream_task": {"queue": "upstream"},
+    "changeevents.tasks.sweep_upstream_task": {"queue": "upstream"},
+    "changeevents.tasks.poll_downstream_task": {"queue": "downstream"},
+    "storefront.tasks.*": {"queue": "media"},
+    "connectors.catalog.tasks.*": {"queue": "catalog"},
+}
 
 # --- Sync engine ------------------------------------------------------------------------------------------
 # Where `make run` finds the emulated org's connection (instance URL, session id, CA file).
@@ -175,7 +187,13 @@ SALESFORCE_EMULATOR_CONNECTION_FILE = Path(
     env.str("SALESFORCE_EMULATOR_CONNECTION_FILE", default=str(VAR_DIR / "emulator" / "connection.json"))
 )
 SCSYNC_SWEEP_INTERVAL_SECONDS = env.int("SCSYNC_SWEEP_INTERVAL_SECONDS", default=5)
-SCSYNC_CLAIM_LEASE_SECONDS = env.int("SCSYNC_CLAIM_LEASE_SECONDS", default=120)
+# Leases of org locks and event claims: the running dispatcher or poller renews them between batches and pages,
+# so a killed worker's org is free again within one lease.
+SCSYNC_LEASE_SECONDS = env.int("SCSYNC_LEASE_SECONDS", default=30)
+# Fairness: the events one upstream task sends for an org before it queues the org again behind the others.
+SCSYNC_DISPATCH_SHARE = env.int("SCSYNC_DISPATCH_SHARE", default=1000)
+# After a failed publish, saves leave wake-ups to the sweep for this long before trying the broker again.
+SCSYNC_BROKER_RETRY_SECONDS = env.float("SCSYNC_BROKER_RETRY_SECONDS", default=5.0)
 SCSYNC_MAX_ATTEMPTS = env.int("SCSYNC_MAX_ATTEMPTS", default=6)
 SCSYNC_RETRY_BASE_SECONDS = env.float("SCSYNC_RETRY_BASE_SECONDS", default=2.0)
 SCSYNC_RETRY_MAX_SECONDS = env.float("SCSYNC_RETRY_MAX_SECONDS", default=300.0)

@@ -14,7 +14,6 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import requests
-from celery import current_app
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -23,6 +22,7 @@ from django.utils import timezone
 
 from changeevents.failures import EventFailure, report_failures
 from changeevents.models import ChangeEvent
+from connectors.broker import publish
 
 from .models import MediaImport, Product
 
@@ -40,8 +40,8 @@ def queue_import(product: Product) -> MediaImport | None:
         return None
     media_import = MediaImport.objects.create(product=product, source_url=product.media_url)
 
-    # by name: the task module imports this one
-    transaction.on_commit(lambda: current_app.send_task("storefront.tasks.import_media_task", args=[media_import.pk]))
+    # by name: the task module imports this one; publish never makes the save wait on the broker
+    transaction.on_commit(lambda: publish("storefront.tasks.import_media_task", args=[media_import.pk]))
     return media_import
 
 

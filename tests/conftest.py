@@ -5,6 +5,33 @@ import pytest
 from tests.factories import StoreFactory, UserFactory
 
 pytest_plugins = ["emulators.salesforce.pytest_plugin", "emulators.shopify.pytest_plugin"]
+FAULTS_NEED = "the fault tests need PostgreSQL (DATABASE_URL=postgres://...) and redis-server; .ci/run runs them"
+
+
+def _faults_can_run() -> bool:
+    import shutil
+
+    from django.conf import settings
+
+    return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and bool(
+        shutil.which("redis-server")
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    """Fault tests are deselected, not skipped, where they cannot run, and the summary says so."""
+    faults = [item for item in items if item.get_closest_marker("faults")]
+    if not faults or _faults_can_run():
+        return
+    config.hook.pytest_deselected(items=faults)
+    items[:] = [item for item in items if item not in faults]
+    config._scsync_faults_left_out = len(faults)
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    left_out = getattr(config, "_scsync_faults_left_out", 0)
+    if left_out:
+        terminalreporter.write_line(f"{left_out} fault tests deselected: {FAULTS_NEED}")
 
 
 @pytest.fixture

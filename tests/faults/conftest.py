@@ -1,0 +1,81 @@
+"""Fixtures of the fault tests (marker `faults`): real worker, Beat, redis-server and emulated-org processes on the
+test run's PostgreSQL database. tests/conftest.py leaves them out, saying so, when the run is not on PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from celery import current_app
+from django.db import connection
+from django.test import override_settings
+
+from .harness import LEASE_SECONDS, SWEEP_SECONDS, Installation, RedisServer, StandaloneOrg
+
+
+def database_url() -> str:
+    """The test database, as the subprocesses must reach it (transactional tests commit, so they see the data)."""
+    s = connection.settings_dict
+    return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+def _use_broker(url: str | None) -> str:
+    """Point this process's Celery app at `url` (its after-commit wake-ups go where the worker listens)."""
+    app = current_app._get_current_object()
+    previous = app.conf.broker_url
+    if app._pool is not None:
+        app._pool.force_close_all()
+    app._pool = None
+    app.amqp._producer_pool = None
+    app.conf.broker_url = url
+    app.conf.broker_transport_options = {"visibility_timeout": 3600}
+    return previous
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    server = RedisServer(tmp_path).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def standalone_org(tmp_path):
+    org = StandaloneOrg(tmp_path).start()
+    yield org
+    org.stop()
+
+
+@pytest.fixture
+def installation(transactional_db, redis_server, standalone_org, tmp_path):
+    """An installation's processes (started by the test), and this process set up like them."""
+    from changeevents.schedules import ensure_upstream_sweep
+    from connectors.broker import outage
+
+    previous = _use_broker(redis_server.url)
+    settings = override_settings(SCSYNC_LEASE_SECONDS=LEASE_SECONDS, SCSYNC_SWEEP_INTERVAL_SECONDS=SWEEP_SECONDS)
+    settings.enable()
+    ensure_upstream_sweep()
+    outage.down_since, outage.retry_at = None, 0.0
+    site = Installation(database_url(), redis_server, standalone_org, tmp_path)
+    site.redis, site.org = redis_server, standalone_org
+    yield site
+    site.stop()
+    settings.disable()
+    _use_broker(previous)
+    outage.down_since, outage.retry_at = None, 0.0
+
+
+@pytest.fixture
+def faults_org(installation):
+    """A SalesforceOrg row that reaches the standalone emulated org (credentials from SF_FAULTS_* env vars)."""
+    return make_org("Faults")
+
+
+def make_org(name: str, poll_interval_seconds: int = 5):
+    from connectors.models import SalesforceOrg
+
+    return SalesforceOrg.objects.create(
+        name=name,
+        auth_method="session",
+        credentials_env_prefix="SF_FAULTS",
+        poll_interval_seconds=poll_interval_seconds,
+    )
