@@ -191,7 +191,7 @@ SCSYNC_SWEEP_INTERVAL_SECONDS = env.int("SCSYNC_SWEEP_INTERVAL_SECONDS", default
 # so a killed worker's org is free again within one lease.
 SCSYNC_LEASE_SECONDS = env.int("SCSYNC_LEASE_SECONDS", default=30)
 # Fairness: the events one upstream task sends for an org before it queues the org again behind the others.
-SCSYNC_DISPATCH_SHARE = env.int("SCSYNC_DISPATCH_SHARE", default=1000)
+SCSYNC_DISPATCH_SHARE = env.int("SCSYNC_DISPATCH_SHARE", default=500)
 # After a failed publish, saves leave wake-ups to the sweep for this long before trying the broker again.
 SCSYNC_BROKER_RETRY_SECONDS = env.float("SCSYNC_BROKER_RETRY_SECONDS", default=5.0)
 SCSYNC_MAX_ATTEMPTS = env.int("SCSYNC_MAX_ATTEMPTS", default=6)

@@ -33,7 +33,7 @@ class _SentTasks:
     def __init__(self):
         self.sent = []
 
-    def send_task(self, name, args, **options):
+    def send(self, name, args=None, kwargs=None):
         self.sent.append((name, args))
 
 
@@ -41,7 +41,7 @@ def test_sync_now_actions_queue_downstream_polls_after_commit(
     admin_client, org, monkeypatch, django_capture_on_commit_callbacks
 ):
     broker = _SentTasks()
-    monkeypatch.setattr("connectors.broker.current_app", broker)
+    monkeypatch.setattr("connectors.broker.send", broker.send)
     url = reverse("admin:connectors_salesforceorg_changelist")
 
     with django_capture_on_commit_callbacks(execute=True):

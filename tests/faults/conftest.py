@@ -17,16 +17,18 @@ def database_url() -> str:
     return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
-def _use_broker(url: str | None) -> str:
+def _use_broker(url: str, transport_options: dict) -> tuple[str, dict]:
     """Point this process's Celery app at `url` (its after-commit wake-ups go where the worker listens)."""
     app = current_app._get_current_object()
-    previous = app.conf.broker_url
+    previous = app.conf.broker_url, app.conf.broker_transport_options
     if app._pool is not None:
         app._pool.force_close_all()
     app._pool = None
     app.amqp._producer_pool = None
-    app.conf.broker_url = url
-    app.conf.broker_transport_options = {"visibility_timeout": 3600}
+    # settings come namespaced from Django: CELERY_BROKER_URL is the key conf.broker_url reads
+    app.conf["CELERY_BROKER_URL"] = url
+    app.conf["CELERY_BROKER_TRANSPORT_OPTIONS"] = transport_options
+    assert app.connection_for_write().as_uri().startswith(url.split("/0")[0])
     return previous
 
 
@@ -50,7 +52,7 @@ def installation(transactional_db, redis_server, standalone_org, tmp_path):
     from changeevents.schedules import ensure_upstream_sweep
     from connectors.broker import outage
 
-    previous = _use_broker(redis_server.url)
+    previous = _use_broker(redis_server.url, {"visibility_timeout": 3600})
     settings = override_settings(SCSYNC_LEASE_SECONDS=LEASE_SECONDS, SCSYNC_SWEEP_INTERVAL_SECONDS=SWEEP_SECONDS)
     settings.enable()
     ensure_upstream_sweep()
@@ -60,7 +62,7 @@ def installation(transactional_db, redis_server, standalone_org, tmp_path):
     yield site
     site.stop()
     settings.disable()
-    _use_broker(previous)
+    _use_broker(*previous)
     outage.down_since, outage.retry_at = None, 0.0
 
 
@@ -70,12 +72,18 @@ def faults_org(installation):
     return make_org("Faults")
 
 
-def make_org(name: str, poll_interval_seconds: int = 5):
+def make_org(name: str, poll_interval_seconds: int = 5, polls: bool = True):
+    """An org reaching the standalone emulated org. Where several orgs write there, `polls=False` drops their
+    downstream schedules: each would read the others' records as its own (real orgs are separate)."""
+    from changeevents.schedules import remove_org_schedules
     from connectors.models import SalesforceOrg
 
-    return SalesforceOrg.objects.create(
+    org = SalesforceOrg.objects.create(
         name=name,
         auth_method="session",
         credentials_env_prefix="SF_FAULTS",
         poll_interval_seconds=poll_interval_seconds,
     )
+    if not polls:
+        remove_org_schedules(org.pk)
+    return org

@@ -172,12 +172,12 @@ class Installation:
         self.processes.append(process)
         return process
 
-    def worker(self, concurrency: int = 2, queues: tuple[str, ...] = QUEUES) -> Process:
+    def worker(self, concurrency: int = 2, queues: tuple[str, ...] = QUEUES, **env: str) -> Process:
         """A prefork worker, as production runs it; its database sessions are named scsync-worker."""
         argv = [str(BIN / "celery"), "-A", "scsync_site", "worker", "--loglevel", "INFO", "--pool", "prefork",
                 "--concurrency", str(concurrency), "-Q", ",".join(queues), "--without-mingle", "--without-gossip",
                 "--hostname", f"faults{self._count + 1}@%h"]  # fmt: skip
-        process = self._start("worker", argv, PGAPPNAME="scsync-worker")
+        process = self._start("worker", argv, PGAPPNAME="scsync-worker", **env)
         wait_for(lambda: "ready." in process.output(), 60, f"{process.name} to be ready")
         return process
 

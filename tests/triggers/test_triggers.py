@@ -79,7 +79,7 @@ def test_triggers_off_skip_keys_stock_and_media_and_catch_up_when_on(org, settin
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr("django.db.transaction.on_commit", lambda func, *a, **k: func())
-        patch.setattr("celery.current_app.send_task", lambda name, args, **options: import_media(*args))
+        patch.setattr("connectors.broker.send", lambda name, args, kwargs=None: import_media(*args))
         set_triggers(org, True)
 
     product.refresh_from_db()
