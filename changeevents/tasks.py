@@ -31,7 +31,8 @@ def _ends_cleanly(what: str):
     try:
         yield
     except (OperationalError, InterfaceError) as exc:
-        logger.warning("%s: database connection lost (%s); its claims return within one lease", what, exc)
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        logger.warning("%s: database connection lost (%s); its claims return within one lease", what, reason)
     except LeaseLost:
         logger.warning("%s: lease lost to another run; stopped", what)
 

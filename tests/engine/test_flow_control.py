@@ -249,3 +249,25 @@ def test_saves_with_the_broker_down_neither_wait_nor_fail_and_warn_once(
     assert len(messages) == 1 and messages[0].startswith("broker unreachable"), messages
     assert not caplog.records[0].exc_info
     assert not SyncLock.objects.filter(key=f"wake:upstream:{org.pk}").exists()  # the sweep may queue it
+
+
+# --- queues ----------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "task, queue",
+    [
+        ("changeevents.tasks.dispatch_upstream_task", "upstream"),
+        ("changeevents.tasks.sweep_upstream_task", "upstream"),
+        ("changeevents.tasks.poll_downstream_task", "downstream"),
+        ("storefront.tasks.import_media_task", "media"),
+        ("connectors.catalog.tasks.run_connector_task", "catalog"),
+        ("connectors.catalog.tasks.scheduled_connector_task", "catalog"),
+        ("changeevents.tasks.prune_synced_events_task", "default"),
+    ],
+)
+def test_each_kind_of_work_has_its_queue(task, queue):
+    from celery import current_app
+
+    route = current_app.amqp.router.route({}, task)
+
+    assert route["queue"].name == queue
+    assert queue in {q.name for q in current_app.conf.task_queues}

@@ -33,6 +33,17 @@ def _use_broker(url: str, transport_options: dict) -> tuple[str, dict]:
 
 
 @pytest.fixture
+def report(capsys):
+    """Print a test's figure where `make test` shows it (pytest captures ordinary prints of passing tests)."""
+
+    def write(line: str) -> None:
+        with capsys.disabled():
+            print(f"\n  figure: {line.strip()}")
+
+    return write
+
+
+@pytest.fixture
 def redis_server(tmp_path):
     server = RedisServer(tmp_path).start()
     yield server

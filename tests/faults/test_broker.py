@@ -47,7 +47,7 @@ def _all_in_org(site) -> None:
     assert max(in_org.values()) == 1
 
 
-def test_broker_flushed_loses_nothing(installation, faults_org):
+def test_broker_flushed_loses_nothing(installation, faults_org, report):
     site, org = installation, faults_org
     for n in range(300):
         _save_account(org, n)
@@ -59,11 +59,11 @@ def test_broker_flushed_loses_nothing(installation, faults_org):
     site.worker()
     _all_in_org(site)
 
-    print(f"\nbroker flushed with 300 changes waiting: all synced {time.monotonic() - flushed_at:.1f} s later")
+    report(f"\nbroker flushed with 300 changes waiting: all synced {time.monotonic() - flushed_at:.1f} s later")
     assert site.errors() == []
 
 
-def test_broker_stopped_while_saves_go_on_blocks_no_save_and_loses_nothing(installation, faults_org, caplog):
+def test_broker_stopped_while_saves_go_on_blocks_no_save_and_loses_nothing(installation, faults_org, caplog, report):
     site, org = installation, faults_org
     site.beat()
     site.worker()
@@ -79,7 +79,7 @@ def test_broker_stopped_while_saves_go_on_blocks_no_save_and_loses_nothing(insta
     _all_in_org(site)
 
     slowest = {phase: max(values) for phase, values in durations.items()}
-    print("\nslowest save: " + ", ".join(f"{phase} {seconds * 1000:.1f} ms" for phase, seconds in slowest.items()))
+    report("\nslowest save: " + ", ".join(f"{phase} {seconds * 1000:.1f} ms" for phase, seconds in slowest.items()))
     assert slowest["down"] < 0.1
     warnings = [r.getMessage() for r in caplog.records]
     assert len([w for w in warnings if w.startswith("broker unreachable")]) == 1, warnings
@@ -95,7 +95,7 @@ def _wake_ups_per_org(site) -> Counter:
     )
 
 
-def test_backlog_of_5000_due_events_keeps_the_queue_under_ten_messages_per_org(installation):
+def test_backlog_of_5000_due_events_keeps_the_queue_under_ten_messages_per_org(installation, report):
     from storefront.models import Account
 
     site = installation
@@ -111,7 +111,7 @@ def test_backlog_of_5000_due_events_keeps_the_queue_under_ten_messages_per_org(i
         peak |= _wake_ups_per_org(site)
         time.sleep(0.5)
 
-    print(f"\n5,000 due events of 3 orgs, no worker, Beat sweeping: most messages queued per org {dict(peak)}")
+    report(f"\n5,000 due events of 3 orgs, no worker, Beat sweeping: most messages queued per org {dict(peak)}")
     assert set(peak) == {o.pk for o in orgs}
     assert max(peak.values()) < 10
     site.worker()

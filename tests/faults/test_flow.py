@@ -17,7 +17,7 @@ pytestmark = pytest.mark.faults
 SAVES, SAVES_PER_SECOND = 40, 2
 
 
-def test_two_beats_for_60_seconds_poll_each_org_at_most_once_per_interval(installation):
+def test_two_beats_for_60_seconds_poll_each_org_at_most_once_per_interval(installation, report):
     from changeevents.downstream import mappings_for
 
     site = installation
@@ -35,7 +35,9 @@ def test_two_beats_for_60_seconds_poll_each_org_at_most_once_per_interval(instal
     polls = (site.org.control("call_count") - calls_before) / calls_per_poll
     per_interval = polls / (len(orgs) * window / interval)
 
-    print(f"\ntwo Beats, {window} s, {len(orgs)} orgs polled every {interval} s: {per_interval:.2f} polls per interval")
+    report(
+        f"\ntwo Beats, {window} s, {len(orgs)} orgs polled every {interval} s: {per_interval:.2f} polls per interval"
+    )
     assert 0.8 <= per_interval <= 1.05
     assert site.errors() == []
 
@@ -48,7 +50,7 @@ def _latency_p95(orgs) -> tuple[float, int]:
     return statistics.quantiles(latencies, n=20)[-1], len(latencies)
 
 
-def test_one_orgs_backlog_of_20000_does_not_hold_back_nine_others(installation):
+def test_one_orgs_backlog_of_20000_does_not_hold_back_nine_others(installation, report):
     from changeevents.models import ChangeEvent
     from changeevents.recording import record_bulk
     from storefront.models import Account
@@ -77,7 +79,7 @@ def test_one_orgs_backlog_of_20000_does_not_hold_back_nine_others(installation):
     wait_for(others_done, 60, "the other orgs' changes to be synced")
     p95, count = _latency_p95(others)
 
-    print(
+    report(
         f"\n10 orgs, one with 20,000 due events: the other 9 orgs' {count} changes reached the org with "
         f"p95 {p95:.2f} s; {backlog_left} of the backlog still waiting when they were made"
     )

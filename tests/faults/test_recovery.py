@@ -62,7 +62,7 @@ def _mid_batch(site, org) -> None:
     wait_for(lambda: len(site.org.records("Account")) >= 200 and _synced(org) == 0, 60, "a batch to be half way")
 
 
-def test_worker_sigkilled_mid_batch_recovers_within_two_leases_and_a_sweep(installation, faults_org):
+def test_worker_sigkilled_mid_batch_recovers_within_two_leases_and_a_sweep(installation, faults_org, report):
     site, org = installation, faults_org
     site.beat()
     worker = site.worker()
@@ -75,7 +75,7 @@ def test_worker_sigkilled_mid_batch_recovers_within_two_leases_and_a_sweep(insta
     wait_for(lambda: _synced(org) == RECORDS, RECOVERY_BOUND + ALLOWANCE, "every record to be synced")
     recovery = time.monotonic() - killed_at
 
-    print(
+    report(
         f"\nSIGKILL mid-batch: {synced_at_kill}/{RECORDS} synced at the kill; all synced {recovery:.1f} s later "
         f"(lease {LEASE_SECONDS} s, sweep {SWEEP_SECONDS} s, bound {RECOVERY_BOUND} s + {ALLOWANCE} s allowance)"
     )
@@ -83,7 +83,7 @@ def test_worker_sigkilled_mid_batch_recovers_within_two_leases_and_a_sweep(insta
     assert site.errors() == []
 
 
-def test_worker_database_connections_terminated_mid_batch_end_the_run_cleanly(installation, faults_org):
+def test_worker_database_connections_terminated_mid_batch_end_the_run_cleanly(installation, faults_org, report):
     site, org = installation, faults_org
     site.beat()
     site.worker()
@@ -100,7 +100,7 @@ def test_worker_database_connections_terminated_mid_batch_end_the_run_cleanly(in
     wait_for(lambda: _synced(org) == RECORDS, RECOVERY_BOUND + ALLOWANCE, "every record to be synced")
     recovery = time.monotonic() - cut_at
 
-    print(
+    report(
         f"\npg_terminate_backend of {terminated} worker connections mid-batch: {synced_at_cut}/{RECORDS} synced then; "
         f"all synced {recovery:.1f} s later (bound {RECOVERY_BOUND} s + {ALLOWANCE} s allowance)"
     )

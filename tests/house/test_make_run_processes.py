@@ -95,3 +95,6 @@ def test_make_run_worker_and_beat_idle_quietly_and_stop_cleanly_on_ctrl_c(embedd
     assert re.findall(r"(ERROR|Traceback|CRITICAL)", output) == [], output[-3000:]
     assert re.search(r"worker\.1\s+\| .*stopped \(rc=0\)|worker\.1 stopped \(rc=0\)", output), output[-2000:]
     assert "beat.1 stopped (rc=0)" in output
+    # the worker consumes every queue (the banner lists them): one kind of work never waits behind another
+    for queue in ("default", "upstream", "downstream", "media", "catalog"):
+        assert re.search(rf"\.> {queue}\s+exchange={queue}", output), queue
