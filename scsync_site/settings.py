@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
-from kombu import Queue
+from kombu import Exchange, Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -172,7 +172,11 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # One queue per kind of work, so a flood of one kind never holds back another. A worker started without -Q
 # consumes every queue here (make run's does); scaling out runs workers per queue (README, Scaling out).
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_QUEUES = [Queue(name) for name in ("default", "upstream", "downstream", "media", "catalog")]
+# (each with its own exchange and routing key: a bare Queue(name) would be bound to the default exchange's key,
+# and a direct exchange copies a message to every queue bound to the same key)
+CELERY_TASK_QUEUES = [
+    Queue(name, Exchange(name), routing_key=name) for name in ("default", "upstream", "downstream", "media", "catalog")
+]
 CELERY_TASK_ROUTES = {
     "changeevents.tasks.dispatch_upstream_task": {"queue": "upstream"},
     "changeevents.tasks.sweep_upstream_task": {"queue": "upstream"},

@@ -6,8 +6,9 @@ import time
 from datetime import timedelta
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from changeevents.locks import Lease, LeaseLost, held_lock, release, take_once
@@ -87,7 +88,9 @@ def test_sweep_wakes_each_org_with_due_events_once_however_many_events(broker):
     _due_events(quiet, 3)
     broker.sent.clear()  # the recording's own wake-ups (none run here: no commit in this test's transaction)
 
-    assert sweep() == 2
+    with CaptureQueriesContext(connection) as queries:
+        assert sweep() == 2
+    assert len(queries) == 3  # the due orgs (DISTINCT org_id, no per-event rows), then one marker per org
     assert sorted(broker.dispatches()) == sorted([busy.pk, quiet.pk])
     assert idle.pk not in broker.dispatches()
     assert sweep() == 0  # still queued: not queued again
@@ -209,25 +212,23 @@ def test_beat_rows_carry_their_interval(org):
 
 # --- publishing never waits -----------------------------------------------------------------------------------
 @pytest.fixture
-def unreachable_broker():
+def unreachable_broker(monkeypatch):
     """This process's Celery app pointed at a closed port: every connection is refused, for real."""
     from celery import current_app
 
     from connectors.broker import outage
 
     app = current_app._get_current_object()
-    previous = app.conf.broker_url
-
-    def point_at(url):
-        if app._pool is not None:
-            app._pool.force_close_all()
-        app._pool, app.amqp._producer_pool = None, None
-        app.conf["CELERY_BROKER_URL"] = url
-
-    point_at("redis://127.0.0.1:1/0")
-    outage.down_since, outage.retry_at = None, 0.0
+    # conf.broker_url reads the CELERY_BROKER_URL environment variable before the settings
+    monkeypatch.setitem(app.conf, "CELERY_BROKER_URL", "redis://127.0.0.1:1/0")
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")
+    # connection pools made meanwhile (for the closed port) are dropped afterwards: the old ones come back
+    monkeypatch.setattr(app, "_pool", None)
+    monkeypatch.setattr(app.amqp, "_producer_pool", None)
+    assert app.conf.broker_url == "redis://127.0.0.1:1/0"
+    monkeypatch.setattr(outage, "down_since", None)
+    monkeypatch.setattr(outage, "retry_at", 0.0)
     yield
-    point_at(previous)
     outage.down_since, outage.retry_at = None, 0.0
 
 
@@ -270,4 +271,6 @@ def test_each_kind_of_work_has_its_queue(task, queue):
     route = current_app.amqp.router.route({}, task)
 
     assert route["queue"].name == queue
+    # its own exchange and key: a direct exchange would copy the message to every queue sharing a key
+    assert (route["queue"].exchange.name, route["queue"].routing_key) == (queue, queue)
     assert queue in {q.name for q in current_app.conf.task_queues}

@@ -17,19 +17,17 @@ def database_url() -> str:
     return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
-def _use_broker(url: str, transport_options: dict) -> tuple[str, dict]:
+def _use_broker(monkeypatch, url: str) -> None:
     """Point this process's Celery app at `url` (its after-commit wake-ups go where the worker listens)."""
     app = current_app._get_current_object()
-    previous = app.conf.broker_url, app.conf.broker_transport_options
-    if app._pool is not None:
-        app._pool.force_close_all()
-    app._pool = None
-    app.amqp._producer_pool = None
-    # settings come namespaced from Django: CELERY_BROKER_URL is the key conf.broker_url reads
-    app.conf["CELERY_BROKER_URL"] = url
-    app.conf["CELERY_BROKER_TRANSPORT_OPTIONS"] = transport_options
-    assert app.connection_for_write().as_uri().startswith(url.split("/0")[0])
-    return previous
+    # conf.broker_url reads the CELERY_BROKER_URL environment variable (set by .ci/run) before the settings
+    monkeypatch.setenv("CELERY_BROKER_URL", url)
+    monkeypatch.setitem(app.conf, "CELERY_BROKER_URL", url)
+    monkeypatch.setitem(app.conf, "CELERY_BROKER_TRANSPORT_OPTIONS", {"visibility_timeout": 3600})
+    # connection pools made meanwhile are dropped afterwards: the old ones come back
+    monkeypatch.setattr(app, "_pool", None)
+    monkeypatch.setattr(app.amqp, "_producer_pool", None)
+    assert app.connection_for_write().as_uri().startswith(url.rsplit("/", 1)[0])
 
 
 @pytest.fixture
@@ -58,12 +56,12 @@ def standalone_org(tmp_path):
 
 
 @pytest.fixture
-def installation(transactional_db, redis_server, standalone_org, tmp_path):
+def installation(transactional_db, redis_server, standalone_org, tmp_path, monkeypatch):
     """An installation's processes (started by the test), and this process set up like them."""
     from changeevents.schedules import ensure_upstream_sweep
     from connectors.broker import outage
 
-    previous = _use_broker(redis_server.url, {"visibility_timeout": 3600})
+    _use_broker(monkeypatch, redis_server.url)
     settings = override_settings(SCSYNC_LEASE_SECONDS=LEASE_SECONDS, SCSYNC_SWEEP_INTERVAL_SECONDS=SWEEP_SECONDS)
     settings.enable()
     ensure_upstream_sweep()
@@ -72,8 +70,12 @@ def installation(transactional_db, redis_server, standalone_org, tmp_path):
     site.redis, site.org = redis_server, standalone_org
     yield site
     site.stop()
+    with connection.cursor() as cursor:  # a killed process's sessions must not outlive the test database
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND application_name LIKE 'scsync-%%'"
+        )
     settings.disable()
-    _use_broker(*previous)
     outage.down_since, outage.retry_at = None, 0.0
 
 
