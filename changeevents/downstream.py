@@ -21,11 +21,11 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from connectors.broker import publish
+from connectors.leases import held_lock
 from connectors.models import SalesforceOrg
 from connectors.salesforce import SalesforceCallError, SalesforceFailure, client_for_org
 
 from .downstream_apply import Applier
-from .locks import held_lock
 from .models import ChangeEvent, SyncCursor
 from .registry import ScheduleGroup, SyncMapping, registry
 from .summaries import Tally

@@ -10,18 +10,13 @@ import logging
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
+from connectors.leases import LeaseLost, ran_recently
 from connectors.models import SalesforceOrg
 
-from .locks import LeaseLost, take_once
 from .upstream import take_turn
 from .wakeups import sweep
 
 logger = logging.getLogger(__name__)
-
-
-def _too_soon(key: str, every: float | None) -> bool:
-    """For a scheduled run: whether another run of `key` started within half its interval."""
-    return every is not None and not take_once(f"schedule:{key}", every / 2)
 
 
 @contextlib.contextmanager
@@ -58,7 +53,7 @@ def sweep_upstream_task(every: float | None = None) -> int:
     """Wake every org with due events, once each: a lost message or a killed worker delays nothing long."""
     woken = 0
     with _ends_cleanly("upstream sweep"):
-        if not _too_soon("upstream-sweep", every):
+        if not ran_recently("upstream-sweep", every):
             woken = sweep()
     return woken
 
@@ -74,7 +69,7 @@ def poll_downstream_task(
     with _ends_cleanly(f"downstream org {org_id}"):
         if not SalesforceOrg.objects.filter(pk=org_id).exists():
             return "no such org"
-        if _too_soon(f"downstream:{org_id}:{group or 'all'}", every):
+        if ran_recently(f"downstream:{org_id}:{group or 'all'}", every):
             return "ran within half an interval"
         summary = poll_org(org_id, group=group, sobjects=sobjects)
         level = logging.INFO if summary.changed_anything else logging.DEBUG

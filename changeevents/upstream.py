@@ -18,11 +18,11 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from connectors.leases import Lease, LeaseLost, held_lock
 from connectors.models import SalesforceOrg
 from connectors.salesforce import SalesforceCallError, client_for_org
 
 from .bulk_sql import update_rows
-from .locks import Lease, LeaseLost, held_lock
 from .models import ChangeEvent
 from .outcomes import HELD_BEHIND_PARENT, DispatchSummary, Outcomes
 from .payloads import build_payload

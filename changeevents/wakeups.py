@@ -12,8 +12,8 @@ from django.conf import settings
 from django.db import transaction
 
 from connectors.broker import publish
+from connectors.leases import release, take_once
 
-from .locks import release, take_once
 from .models import ChangeEvent
 
 DISPATCH_TASK = "changeevents.tasks.dispatch_upstream_task"  # by name: the task module sits above this one

@@ -2,4 +2,3 @@
 
 from .cursors import SyncCursor  # noqa: F401
 from .events import ChangeEvent, DeliveryAttempt  # noqa: F401
-from .locks import SyncLock  # noqa: F401

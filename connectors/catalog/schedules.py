@@ -14,6 +14,8 @@ def ensure_connector_schedule(connector) -> None:
             "task": "connectors.catalog.tasks.scheduled_connector_task",
             "interval": every,
             "args": json.dumps([connector.pk]),
+            # `every` (seconds) lets the task see a second Beat's duplicate run (connectors/leases.ran_recently)
+            "kwargs": json.dumps({"every": connector.interval_minutes * 60}),
             "enabled": connector.active,
         },
     )

@@ -12,10 +12,13 @@ def run_connector_task(connector_id: int) -> str:
 
 
 @shared_task(ignore_result=True)
-def scheduled_connector_task(connector_id: int) -> str:
-    """The scheduled incremental run of an active connector."""
+def scheduled_connector_task(connector_id: int, every: float | None = None) -> str:
+    """The scheduled incremental run of an active connector (a second Beat's run within half an interval is a no-op)."""
+    from ..leases import ran_recently
     from ..models import CatalogConnector
 
+    if ran_recently(f"catalog:{connector_id}", every):
+        return "ran within half an interval"
     connector = CatalogConnector.objects.filter(pk=connector_id, active=True).first()
     if connector is None:
         return "inactive"

@@ -156,7 +156,7 @@ def test_downstream_schedules_are_beat_rows_per_org(sf_org):
 
 
 def test_downstream_overlapping_run_of_the_same_object_is_a_no_op(sf_org):
-    from changeevents.locks import held_lock
+    from connectors.leases import held_lock
 
     with held_lock(f"downstream:{sf_org.pk}:Account"):
         summary = poll_org(sf_org.pk, sobjects=["Account", "Contact"])

@@ -58,8 +58,8 @@ def test_claim_is_per_org(org):
 
 
 def test_overlapping_dispatch_of_the_same_org_is_a_no_op(org):
-    from changeevents.locks import held_lock
     from changeevents.tasks import dispatch_upstream_task
+    from connectors.leases import held_lock
 
     make_events(org, 1)
 

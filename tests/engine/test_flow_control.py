@@ -11,8 +11,9 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from changeevents.locks import Lease, LeaseLost, held_lock, release, take_once
-from changeevents.models import ChangeEvent, SyncLock
+from changeevents.models import ChangeEvent
+from connectors.leases import Lease, LeaseLost, held_lock, release, take_once
+from connectors.models import LeasedKey
 from tests.factories import AccountFactory, SalesforceOrgFactory
 
 pytestmark = pytest.mark.django_db
@@ -53,21 +54,21 @@ def test_lease_is_exclusive_until_it_expires_then_another_owner_takes_it():
     first = Lease("upstream:1", seconds=30)
     assert first and not Lease("upstream:1", seconds=30)
 
-    SyncLock.objects.filter(key="upstream:1").update(expires_at=timezone.now() - timedelta(seconds=1))
+    LeasedKey.objects.filter(key="upstream:1").update(expires_at=timezone.now() - timedelta(seconds=1))
     second = Lease("upstream:1", seconds=30)
 
     assert second
     with pytest.raises(LeaseLost):
         first.renew(force=True)
-    assert SyncLock.objects.get(key="upstream:1").owner == second.owner
+    assert LeasedKey.objects.get(key="upstream:1").owner == second.owner
 
 
 def test_renew_extends_the_lease_and_release_frees_the_key():
     with held_lock("downstream:1:Account", seconds=30) as lease:
-        SyncLock.objects.filter(key=lease.key).update(expires_at=timezone.now() + timedelta(seconds=1))
+        LeasedKey.objects.filter(key=lease.key).update(expires_at=timezone.now() + timedelta(seconds=1))
         assert lease.renew(force=True)
-        assert SyncLock.objects.get(key=lease.key).expires_at > timezone.now() + timedelta(seconds=25)
-    assert not SyncLock.objects.filter(key="downstream:1:Account").exists()
+        assert LeasedKey.objects.get(key=lease.key).expires_at > timezone.now() + timedelta(seconds=25)
+    assert not LeasedKey.objects.filter(key="downstream:1:Account").exists()
 
 
 def test_take_once_is_true_once_until_released_or_expired():
@@ -75,7 +76,7 @@ def test_take_once_is_true_once_until_released_or_expired():
     assert not take_once("wake:upstream:7", 60)
     release("wake:upstream:7")
     assert take_once("wake:upstream:7", 60)
-    SyncLock.objects.filter(key="wake:upstream:7").update(expires_at=timezone.now() - timedelta(seconds=1))
+    LeasedKey.objects.filter(key="wake:upstream:7").update(expires_at=timezone.now() - timedelta(seconds=1))
     assert take_once("wake:upstream:7", 60)
 
 
@@ -124,7 +125,7 @@ def test_a_marker_expires_so_a_lost_wake_up_is_sent_again(broker):
     org = SalesforceOrgFactory()
     _due_events(org, 1)
     sweep()
-    SyncLock.objects.filter(key=f"wake:upstream:{org.pk}").update(expires_at=timezone.now() - timedelta(seconds=1))
+    LeasedKey.objects.filter(key=f"wake:upstream:{org.pk}").update(expires_at=timezone.now() - timedelta(seconds=1))
     sweep()
 
     assert broker.dispatches() == [org.pk, org.pk]
@@ -155,7 +156,7 @@ def test_a_run_that_lost_its_lease_mid_batch_stops_and_leaves_the_rest_to_the_ne
     def claim_then_stall(*args):
         claimed = claim(*args)
         # the run stalled past its lease after claiming: another run took the org over
-        SyncLock.objects.filter(key=lease.key).update(owner="another-run")
+        LeasedKey.objects.filter(key=lease.key).update(owner="another-run")
         lease._renewed -= 60
         return claimed
 
@@ -191,8 +192,18 @@ def test_a_second_beats_run_within_half_an_interval_is_a_no_op(sf_org):
 
     assert first.startswith("0 rows") and manual.startswith("0 rows")
     assert second == "ran within half an interval"
-    SyncLock.objects.filter(key=f"schedule:downstream:{sf_org.pk}:realtime").update(expires_at=timezone.now())
+    LeasedKey.objects.filter(key=f"schedule:downstream:{sf_org.pk}:realtime").update(expires_at=timezone.now())
     assert poll_downstream_task(sf_org.pk, "realtime", every=10).startswith("0 rows")
+
+
+def test_a_second_beats_catalog_run_within_half_an_interval_is_a_no_op(store):
+    from connectors.catalog.tasks import scheduled_connector_task
+    from connectors.models import CatalogConnector
+
+    connector = CatalogConnector.objects.create(store=store, name="c", shop_url="https://a", access_token_env="T")
+
+    assert scheduled_connector_task(connector.pk, every=600) == "inactive"
+    assert scheduled_connector_task(connector.pk, every=600) == "ran within half an interval"
 
 
 def test_beat_rows_carry_their_interval(org):
@@ -201,6 +212,7 @@ def test_beat_rows_carry_their_interval(org):
     from django_celery_beat.models import PeriodicTask
 
     from changeevents.schedules import UPSTREAM_SWEEP, ensure_engine_schedules
+    from connectors.models import CatalogConnector
 
     ensure_engine_schedules()
     sweep = PeriodicTask.objects.get(name=UPSTREAM_SWEEP)
@@ -208,6 +220,12 @@ def test_beat_rows_carry_their_interval(org):
 
     assert json.loads(sweep.kwargs) == {"every": sweep.interval.every}
     assert [json.loads(p.kwargs)["every"] for p in polls] == [p.interval.every for p in polls]
+    connector = CatalogConnector.objects.create(
+        store=org.stores.first(), name="c", shop_url="https://a", access_token_env="T", interval_minutes=15
+    )
+    assert json.loads(PeriodicTask.objects.get(name=f"scsync: catalog connector {connector.pk}").kwargs) == {
+        "every": 900
+    }
 
 
 # --- publishing never waits -----------------------------------------------------------------------------------
@@ -249,7 +267,7 @@ def test_saves_with_the_broker_down_neither_wait_nor_fail_and_warn_once(
     messages = [r.getMessage() for r in caplog.records]
     assert len(messages) == 1 and messages[0].startswith("broker unreachable"), messages
     assert not caplog.records[0].exc_info
-    assert not SyncLock.objects.filter(key=f"wake:upstream:{org.pk}").exists()  # the sweep may queue it
+    assert not LeasedKey.objects.filter(key=f"wake:upstream:{org.pk}").exists()  # the sweep may queue it
 
 
 # --- queues ----------------------------------------------------------------------------------------------------

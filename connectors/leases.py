@@ -4,7 +4,10 @@
   `lease.renew()` between batches, so a dead holder's lock expires within one lease (SCSYNC_LEASE_SECONDS).
 - Markers: `take_once(key, seconds)` is true for the first caller until the key expires or is cleared (a wake-up
   already queued for an org is not queued again).
-- Schedule guards: the same `take_once`, never cleared (a second Beat's run within half an interval is a no-op).
+- Schedule guards: `ran_recently(name, every)`, the same key never cleared (a second Beat's run within half an
+  interval is a no-op).
+
+They live here, at the bottom of the house, because the sync engine and the catalog connectors both use them.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 from django.utils import timezone
 
-from .models import SyncLock
+from .models import LeasedKey
 
 logger = logging.getLogger(__name__)
 
@@ -37,14 +40,14 @@ def acquire(key: str, owner: str, lease_seconds: float) -> bool:
     """
     now = timezone.now()
     expires = now + timedelta(seconds=lease_seconds)
-    names = (SyncLock._meta.db_table, "key", "owner", "expires_at")
+    names = (LeasedKey._meta.db_table, "key", "owner", "expires_at")
     table, key_, owner_, expires_ = (connection.ops.quote_name(name) for name in names)
     sql = (
         f"INSERT INTO {table} ({key_}, {owner_}, {expires_}) VALUES (%s, %s, %s) "
         f"ON CONFLICT ({key_}) DO UPDATE SET {owner_} = excluded.{owner_}, {expires_} = excluded.{expires_} "
         f"WHERE {table}.{expires_} < %s OR {table}.{owner_} = excluded.{owner_}"
     )
-    fields = SyncLock._meta
+    fields = LeasedKey._meta
     params = [
         key,
         owner,
@@ -58,13 +61,19 @@ def acquire(key: str, owner: str, lease_seconds: float) -> bool:
 
 def release(key: str, owner: str | None = None) -> None:
     """Free the key (only when `owner` still holds it, if given)."""
-    keys = SyncLock.objects.filter(key=key)
+    keys = LeasedKey.objects.filter(key=key)
     (keys.filter(owner=owner) if owner else keys).delete()
 
 
 def take_once(key: str, seconds: float) -> bool:
     """True for the first caller; later callers get False until `seconds` passed or the key was released."""
     return acquire(key, uuid.uuid4().hex, seconds)
+
+
+def ran_recently(name: str, every: float | None) -> bool:
+    """For a scheduled run (`every`: its interval in seconds, None for a manual run): whether a run of `name`
+    started within half an interval; otherwise note this one as started."""
+    return every is not None and not take_once(f"schedule:{name}", every / 2)
 
 
 class Lease:

@@ -1,9 +1,9 @@
-"""Leased locks in the database, so an overlapping run of the same org's sync is a no-op on any backend."""
+"""Leased keys: locks, wake-up markers and schedule guards of every process, on any backend (connectors/leases.py)."""
 
 from django.db import models
 
 
-class SyncLock(models.Model):
+class LeasedKey(models.Model):
     key = models.CharField(max_length=200, unique=True)
     owner = models.CharField(max_length=64)
     expires_at = models.DateTimeField()
