@@ -1,7 +1,7 @@
 """Waking an org's upstream dispatcher: one queued wake-up per org, whatever the number of events.
 
 Saves (after commit), the sweep and a dispatcher that used its share all come here. A per-org marker (a leased
-key, see locks.py) says a wake-up is queued; the task clears it when it starts, so changes made while it runs
+key, connectors/leases.py) says a wake-up is queued; the task clears it when it starts, so changes made while it runs
 queue exactly one more. The marker expires after two leases: a wake-up the broker lost is sent again by the next
 sweep. The broker therefore holds messages in proportion to orgs, never to events.
 """

@@ -115,14 +115,10 @@ class Lease:
                 logger.warning("lock %s could not be released; it expires within %s s", self.key, self.seconds)
 
 
-def lease_seconds() -> float:
-    return settings.SCSYNC_LEASE_SECONDS
-
-
 @contextlib.contextmanager
 def held_lock(key: str, seconds: float | None = None) -> Iterator[Lease]:
     """Yield a Lease (truthy when taken, released afterwards; falsy when someone else holds the key)."""
-    lease = Lease(key, seconds or lease_seconds())
+    lease = Lease(key, seconds or settings.SCSYNC_LEASE_SECONDS)
     try:
         yield lease
     finally:

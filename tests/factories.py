@@ -162,3 +162,38 @@ class CaseFactory(factory.django.DjangoModelFactory):
     contact = factory.SubFactory(ContactFactory)
     org = factory.SelfAttribute("contact.org")
     subject = factory.Sequence(lambda n: f"Case {n}")
+
+
+def recorded_accounts(org, count: int, prefix: str = "Account") -> None:
+    """`count` accounts written and recorded as a bulk load does (bulk_create + record_bulk, one transaction):
+    their create events wait in the outbox, with no wake-up sent (none commits inside a test's transaction)."""
+    from django.db import transaction
+
+    from changeevents.recording import record_bulk
+    from storefront.scid import new_scid
+
+    with transaction.atomic():
+        models.Account.objects.bulk_create(
+            [models.Account(org=org, name=f"{prefix} {n}", scid=new_scid()) for n in range(count)], batch_size=2000
+        )
+        record_bulk(models.Account.objects.filter(org=org), "create")
+
+
+def point_celery_at(monkeypatch, url: str) -> None:
+    """This process's Celery app publishes to `url` until the test ends (settings, pools and outage state)."""
+    from celery import current_app
+
+    from connectors.broker import outage
+
+    app = current_app._get_current_object()
+    # conf.broker_url reads the CELERY_BROKER_URL environment variable (set by .ci/run) before the settings
+    monkeypatch.setenv("CELERY_BROKER_URL", url)
+    monkeypatch.setitem(app.conf, "CELERY_BROKER_URL", url)
+    if url.startswith("redis://"):
+        monkeypatch.setitem(app.conf, "CELERY_BROKER_TRANSPORT_OPTIONS", {"visibility_timeout": 3600})
+    # connection pools made meanwhile are dropped afterwards: the old ones come back
+    monkeypatch.setattr(app, "_pool", None)
+    monkeypatch.setattr(app.amqp, "_producer_pool", None)
+    monkeypatch.setattr(outage, "down_since", None)
+    monkeypatch.setattr(outage, "retry_at", 0.0)
+    assert app.conf.broker_url == url

@@ -14,7 +14,7 @@ from django.utils import timezone
 from changeevents.models import ChangeEvent
 from connectors.leases import Lease, LeaseLost, held_lock, release, take_once
 from connectors.models import LeasedKey
-from tests.factories import AccountFactory, SalesforceOrgFactory
+from tests.factories import AccountFactory, SalesforceOrgFactory, point_celery_at, recorded_accounts
 
 pytestmark = pytest.mark.django_db
 DISPATCH = "changeevents.tasks.dispatch_upstream_task"
@@ -38,15 +38,6 @@ def broker(monkeypatch):
     recorder = _Broker()
     monkeypatch.setattr("connectors.broker.send", recorder.send)
     return recorder
-
-
-def _due_events(org, count: int) -> None:
-    from changeevents.recording import record_bulk
-    from storefront.models import Account
-    from storefront.scid import new_scid
-
-    Account.objects.bulk_create([Account(org=org, name=f"A{n}", scid=new_scid()) for n in range(count)])
-    record_bulk(Account.objects.filter(org=org), "create")
 
 
 # --- leased keys -----------------------------------------------------------------------------------------------
@@ -85,8 +76,8 @@ def test_sweep_wakes_each_org_with_due_events_once_however_many_events(broker):
     from changeevents.wakeups import sweep
 
     busy, quiet, idle = SalesforceOrgFactory(), SalesforceOrgFactory(), SalesforceOrgFactory()
-    _due_events(busy, 3000)
-    _due_events(quiet, 3)
+    recorded_accounts(busy, 3000)
+    recorded_accounts(quiet, 3)
     broker.sent.clear()  # the recording's own wake-ups (none run here: no commit in this test's transaction)
 
     with CaptureQueriesContext(connection) as queries:
@@ -101,7 +92,7 @@ def test_a_started_dispatch_clears_the_marker_so_later_changes_queue_one_more(br
     from changeevents.wakeups import sweep, wake_taken
 
     org = SalesforceOrgFactory()
-    _due_events(org, 5)
+    recorded_accounts(org, 5)
     sweep()
     wake_taken(org.pk)
     sweep()
@@ -123,7 +114,7 @@ def test_a_marker_expires_so_a_lost_wake_up_is_sent_again(broker):
     from changeevents.wakeups import sweep
 
     org = SalesforceOrgFactory()
-    _due_events(org, 1)
+    recorded_accounts(org, 1)
     sweep()
     LeasedKey.objects.filter(key=f"wake:upstream:{org.pk}").update(expires_at=timezone.now() - timedelta(seconds=1))
     sweep()
@@ -136,7 +127,7 @@ def test_a_marker_expires_so_a_lost_wake_up_is_sent_again(broker):
 def test_a_dispatch_sends_its_share_then_queues_the_org_again(sf_org, broker):
     from changeevents.tasks import dispatch_upstream_task
 
-    _due_events(sf_org, 10)
+    recorded_accounts(sf_org, 10)
 
     turns = [dispatch_upstream_task(sf_org.pk) for _ in range(3)]
 
@@ -149,7 +140,7 @@ def test_a_dispatch_sends_its_share_then_queues_the_org_again(sf_org, broker):
 def test_a_run_that_lost_its_lease_mid_batch_stops_and_leaves_the_rest_to_the_new_holder(sf_org, monkeypatch):
     from changeevents import upstream
 
-    _due_events(sf_org, 3)
+    recorded_accounts(sf_org, 3)
     lease = Lease(f"upstream:{sf_org.pk}", seconds=30)
     claim = upstream.claim_events
 
@@ -232,22 +223,7 @@ def test_beat_rows_carry_their_interval(org):
 @pytest.fixture
 def unreachable_broker(monkeypatch):
     """This process's Celery app pointed at a closed port: every connection is refused, for real."""
-    from celery import current_app
-
-    from connectors.broker import outage
-
-    app = current_app._get_current_object()
-    # conf.broker_url reads the CELERY_BROKER_URL environment variable before the settings
-    monkeypatch.setitem(app.conf, "CELERY_BROKER_URL", "redis://127.0.0.1:1/0")
-    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")
-    # connection pools made meanwhile (for the closed port) are dropped afterwards: the old ones come back
-    monkeypatch.setattr(app, "_pool", None)
-    monkeypatch.setattr(app.amqp, "_producer_pool", None)
-    assert app.conf.broker_url == "redis://127.0.0.1:1/0"
-    monkeypatch.setattr(outage, "down_since", None)
-    monkeypatch.setattr(outage, "retry_at", 0.0)
-    yield
-    outage.down_since, outage.retry_at = None, 0.0
+    point_celery_at(monkeypatch, "redis://127.0.0.1:1/0")
 
 
 def test_saves_with_the_broker_down_neither_wait_nor_fail_and_warn_once(

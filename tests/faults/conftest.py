@@ -4,30 +4,17 @@ test run's PostgreSQL database. tests/conftest.py leaves them out, saying so, wh
 from __future__ import annotations
 
 import pytest
-from celery import current_app
 from django.db import connection
 from django.test import override_settings
 
-from .harness import LEASE_SECONDS, SWEEP_SECONDS, Installation, RedisServer, StandaloneOrg
+from tests.factories import point_celery_at
+from tests.processes import LEASE_SECONDS, SWEEP_SECONDS, Installation, RedisServer, StandaloneOrg
 
 
 def database_url() -> str:
     """The test database, as the subprocesses must reach it (transactional tests commit, so they see the data)."""
     s = connection.settings_dict
     return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-
-
-def _use_broker(monkeypatch, url: str) -> None:
-    """Point this process's Celery app at `url` (its after-commit wake-ups go where the worker listens)."""
-    app = current_app._get_current_object()
-    # conf.broker_url reads the CELERY_BROKER_URL environment variable (set by .ci/run) before the settings
-    monkeypatch.setenv("CELERY_BROKER_URL", url)
-    monkeypatch.setitem(app.conf, "CELERY_BROKER_URL", url)
-    monkeypatch.setitem(app.conf, "CELERY_BROKER_TRANSPORT_OPTIONS", {"visibility_timeout": 3600})
-    # connection pools made meanwhile are dropped afterwards: the old ones come back
-    monkeypatch.setattr(app, "_pool", None)
-    monkeypatch.setattr(app.amqp, "_producer_pool", None)
-    assert app.connection_for_write().as_uri().startswith(url.rsplit("/", 1)[0])
 
 
 @pytest.fixture
@@ -59,13 +46,11 @@ def standalone_org(tmp_path):
 def installation(transactional_db, redis_server, standalone_org, tmp_path, monkeypatch):
     """An installation's processes (started by the test), and this process set up like them."""
     from changeevents.schedules import ensure_upstream_sweep
-    from connectors.broker import outage
 
-    _use_broker(monkeypatch, redis_server.url)
+    point_celery_at(monkeypatch, redis_server.url)
     settings = override_settings(SCSYNC_LEASE_SECONDS=LEASE_SECONDS, SCSYNC_SWEEP_INTERVAL_SECONDS=SWEEP_SECONDS)
     settings.enable()
     ensure_upstream_sweep()
-    outage.down_since, outage.retry_at = None, 0.0
     site = Installation(database_url(), redis_server, standalone_org, tmp_path)
     site.redis, site.org = redis_server, standalone_org
     yield site
@@ -76,7 +61,6 @@ def installation(transactional_db, redis_server, standalone_org, tmp_path, monke
             "WHERE datname = current_database() AND application_name LIKE 'scsync-%%'"
         )
     settings.disable()
-    outage.down_since, outage.retry_at = None, 0.0
 
 
 @pytest.fixture

@@ -14,8 +14,9 @@ from collections import Counter
 import pytest
 from django.db import transaction
 
+from tests.processes import LEASE_SECONDS, SWEEP_SECONDS, wait_for
+
 from .conftest import make_org
-from .harness import LEASE_SECONDS, SWEEP_SECONDS, wait_for
 
 pytestmark = pytest.mark.faults
 # a lost wake-up is sent again once its marker expires (two leases) by the next sweep; plus a worker's start

@@ -8,10 +8,11 @@ import statistics
 import time
 
 import pytest
-from django.db import transaction
+
+from tests.factories import recorded_accounts
+from tests.processes import wait_for
 
 from .conftest import make_org
-from .harness import wait_for
 
 pytestmark = pytest.mark.faults
 SAVES, SAVES_PER_SECOND = 40, 2
@@ -52,19 +53,13 @@ def _latency_p95(orgs) -> tuple[float, int]:
 
 def test_one_orgs_backlog_of_20000_does_not_hold_back_nine_others(installation, report):
     from changeevents.models import ChangeEvent
-    from changeevents.recording import record_bulk
     from storefront.models import Account
-    from storefront.scid import new_scid
 
     site = installation
     big, *others = [make_org(f"Fair {n}", polls=False) for n in range(10)]
     # a real org answers in 50-300 ms: 150 ms per Collections call makes the backlog last long enough to matter
     site.org.control("inject_fault", fault={"type": "latency", "ms": 150, "path": "composite/sobjects"})
-    with transaction.atomic():
-        Account.objects.bulk_create(
-            [Account(org=big, name=f"Backlog {n}", scid=new_scid()) for n in range(20000)], batch_size=2000
-        )
-        record_bulk(Account.objects.filter(org=big), "create")
+    recorded_accounts(big, 20000, "Backlog")
     site.beat()
     # one slot: without a fair share the backlog would hold it to the end (FAULTS_SHARE=100000 shows it: p95 ~20 s)
     share = {"SCSYNC_DISPATCH_SHARE": os.environ["FAULTS_SHARE"]} if "FAULTS_SHARE" in os.environ else {}

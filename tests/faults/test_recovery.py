@@ -9,28 +9,16 @@ import time
 from collections import Counter
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 
-from .harness import LEASE_SECONDS, SWEEP_SECONDS, wait_for
+from tests.factories import recorded_accounts
+from tests.processes import LEASE_SECONDS, SWEEP_SECONDS, wait_for
 
 pytestmark = pytest.mark.faults
 RECORDS = 2000
 RECOVERY_BOUND = 2 * LEASE_SECONDS + SWEEP_SECONDS
 # what the bound does not cover: a worker's start and the sending of what is left (generous, as fault bounds are)
 ALLOWANCE = 20
-
-
-def _accounts(org, count: int) -> None:
-    """`count` accounts written and recorded in one transaction, as a bulk load does."""
-    from changeevents.recording import record_bulk
-    from storefront.models import Account
-    from storefront.scid import new_scid
-
-    with transaction.atomic():
-        Account.objects.bulk_create(
-            [Account(org=org, name=f"Fault {n}", scid=new_scid()) for n in range(count)], batch_size=1000
-        )
-        record_bulk(Account.objects.filter(org=org), "create")
 
 
 def _synced(org) -> int:
@@ -58,7 +46,7 @@ def _mid_batch(site, org) -> None:
     """Latency per API call so a fault lands mid-batch; returns once the org holds some of the first batch's
     records and none of them is marked synced yet (written there, not yet confirmed here: the worst moment)."""
     site.org.control("inject_fault", fault={"type": "latency", "ms": 400, "path": "composite/sobjects"})
-    _accounts(org, RECORDS)
+    recorded_accounts(org, RECORDS, "Fault")
     wait_for(lambda: len(site.org.records("Account")) >= 200 and _synced(org) == 0, 60, "a batch to be half way")
 
 

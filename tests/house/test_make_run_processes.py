@@ -1,7 +1,6 @@
 """make run's worker and Beat, as real processes started by honcho from Procfile.dev on the embedded defaults:
 idle they log nothing at INFO, and Ctrl-C stops them without an ERROR line (real processes, not threads)."""
 
-import json
 import os
 import re
 import signal
@@ -12,19 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.processes import StandaloneOrg, wait_for
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 IDLE_SECONDS = 12  # two and a bit of the 5 s sweep and poll cycles
 STARTUP_NOISE = ("Connected to", "ready.", "beat: Starting", "Sync triggers")
-
-
-def wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture
@@ -45,13 +37,10 @@ def embedded_env(tmp_path):
 @pytest.fixture
 def empty_org(embedded_env, tmp_path):
     """A standalone emulated org (no data, so every poll finds nothing) and a migrated SQLite database."""
-    emulator = subprocess.Popen(
-        [sys.executable, "-m", "emulators.salesforce", "--port", "0", "--connection-file",
-         embedded_env["SALESFORCE_EMULATOR_CONNECTION_FILE"]],
-        cwd=ROOT, env=embedded_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+    emulator = StandaloneOrg(
+        tmp_path, connection_file=Path(embedded_env["SALESFORCE_EMULATOR_CONNECTION_FILE"]), env=embedded_env
+    ).start()
     try:
-        wait_for(lambda: Path(embedded_env["SALESFORCE_EMULATOR_CONNECTION_FILE"]).exists(), 30, "the emulated org")
         manage = [sys.executable, "manage.py"]
         subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=embedded_env, check=True, timeout=120)
         create_org = "from connectors.models import SalesforceOrg; SalesforceOrg.objects.create(name='Idle')"
@@ -63,10 +52,9 @@ def empty_org(embedded_env, tmp_path):
             timeout=60,
             capture_output=True,
         )
-        yield json.loads(Path(embedded_env["SALESFORCE_EMULATOR_CONNECTION_FILE"]).read_text())
+        yield emulator.connection
     finally:
-        emulator.send_signal(signal.SIGTERM)
-        assert emulator.wait(timeout=10) == 0, emulator.stdout.read()
+        assert emulator.stop() == 0, emulator.process.output()
 
 
 def test_make_run_worker_and_beat_idle_quietly_and_stop_cleanly_on_ctrl_c(embedded_env, empty_org, tmp_path):

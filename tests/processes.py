@@ -1,5 +1,5 @@
-"""Real processes for the fault tests: a private redis-server, the standalone emulated org, `celery worker` and
-`celery beat` subprocesses on the test's PostgreSQL database. Nothing here is a thread or a mock."""
+"""Real processes for the tests that need them (tests/faults/, tests/house/): a private redis-server, the
+standalone emulated org, `celery worker` and `celery beat` subprocesses. Nothing here is a thread or a mock."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from pathlib import Path
 import redis
 import requests
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 LEASE_SECONDS = 5  # SCSYNC_LEASE_SECONDS of every process in these tests (production default: 30)
 SWEEP_SECONDS = 2  # SCSYNC_SWEEP_INTERVAL_SECONDS (production default: 5)
@@ -62,13 +62,15 @@ class Process:
             os.killpg(self.popen.pid, sig)
             self.popen.wait(timeout=30)
 
-    def stop(self) -> None:
+    def stop(self) -> int | None:
+        """SIGTERM (SIGKILL after 20 s); returns the exit code."""
         if self.popen and self.popen.poll() is None:
             os.killpg(self.popen.pid, signal.SIGTERM)
             try:
                 self.popen.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 self.kill()
+        return self.popen.returncode if self.popen else None
 
 
 class RedisServer:
@@ -108,11 +110,11 @@ class RedisServer:
 class StandaloneOrg:
     """`python -m emulators.salesforce` as its own process, driven through its HTTP control API."""
 
-    def __init__(self, log_dir: Path):
-        self.connection_file = log_dir / "emulator" / "connection.json"
+    def __init__(self, log_dir: Path, connection_file: Path | None = None, env: dict | None = None):
+        self.connection_file = connection_file or log_dir / "emulator" / "connection.json"
         argv = [sys.executable, "-m", "emulators.salesforce", "--port", "0"]
         argv += ["--connection-file", str(self.connection_file)]
-        self.process = Process("emulated-org", argv, dict(os.environ), log_dir)
+        self.process = Process("emulated-org", argv, env or dict(os.environ), log_dir)
         self.connection: dict = {}
 
     def start(self) -> StandaloneOrg:
@@ -121,8 +123,8 @@ class StandaloneOrg:
         self.connection = json.loads(self.connection_file.read_text())
         return self
 
-    def stop(self) -> None:
-        self.process.stop()
+    def stop(self) -> int | None:
+        return self.process.stop()
 
     def control(self, method: str, **arguments):
         url = f"{self.connection['instance_url']}/_emulator/{method}"
