@@ -8,13 +8,10 @@ Conflict rule: a field with a pending upstream change keeps the local value (the
 
 from __future__ import annotations
 
-import datetime
-import hashlib
 import json
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 
-from django.db import models, transaction
+from django.db import transaction
 
 from .bulk_sql import insert_rows, update_rows
 from .failures import EventFailure, report_failures
@@ -23,6 +20,7 @@ from .recording import recording_suppressed
 from .registry import SyncMapping, registry
 from .signals import downstream_applied
 from .summaries import Tally
+from .values import RowError, from_salesforce, state_hash
 
 Status = ChangeEvent.Status
 
@@ -38,42 +36,8 @@ class ApplySummary(Tally):
     changes: list = field(default_factory=list)  # (pk, [fields]) for the downstream_applied signal
 
 
-class RowError(ValueError):
-    """A row that cannot become a website record (the message names the field)."""
-
-
 class ParentMissing(Exception):
     """The row's parent is not on the website yet: the row waits."""
-
-
-def _convert(model_field: models.Field, value):
-    if value is None:
-        if isinstance(model_field, models.CharField | models.TextField):
-            return ""
-        if model_field.null or isinstance(model_field, models.BooleanField):
-            return None if model_field.null else False
-        if model_field.has_default():
-            return model_field.get_default()
-        raise RowError(f"{model_field.name} is required on the website but Salesforce sent no value")
-    try:
-        if isinstance(model_field, models.DecimalField):
-            return Decimal(str(value)).quantize(Decimal(1).scaleb(-model_field.decimal_places))
-        if isinstance(model_field, models.IntegerField):
-            return int(float(value))
-        if isinstance(model_field, models.BooleanField):
-            return bool(value)
-        if isinstance(model_field, models.DateField):
-            return datetime.date.fromisoformat(str(value)[:10])
-    except (InvalidOperation, ValueError, TypeError) as exc:
-        raise RowError(f"{model_field.name}: cannot read {value!r}: {exc}") from exc
-    value = str(value)
-    if getattr(model_field, "max_length", None) and len(value) > model_field.max_length:
-        raise RowError(f"{model_field.name} is longer than {model_field.max_length} characters")
-    return value
-
-
-def _hash(values: dict) -> str:
-    return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()
 
 
 class Applier:
@@ -124,7 +88,9 @@ class Applier:
     def _values(self, row: dict, parents: dict) -> dict:
         values = {}
         for model_field_name, salesforce_field in self.mapping.fields.items():
-            values[model_field_name] = _convert(self.model._meta.get_field(model_field_name), row.get(salesforce_field))
+            values[model_field_name] = from_salesforce(
+                self.model._meta.get_field(model_field_name), row.get(salesforce_field)
+            )
         for link in self.mapping.parents:
             attname = self.model._meta.get_field(link.field).attname
             parent_id = row.get(link.lookup)
@@ -170,7 +136,7 @@ class Applier:
             except RowError as exc:
                 self._cannot_apply(row, "CANNOT_APPLY_DOWNSTREAM", str(exc), existing)
                 continue
-            digest = _hash(values)
+            digest = state_hash(values)
             if existing is not None and existing.salesforce_hash == digest and existing.salesforce_id == row["Id"]:
                 self.summary.skipped += 1
                 continue

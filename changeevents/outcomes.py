@@ -113,14 +113,23 @@ class Outcomes:
             event.processed_at = now
         self.summary.superseded += len(events)
 
-    def failed(self, events: list[ChangeEvent], failure, payload: dict, duration_ms: int = 0) -> ChangeEvent:
+    def failure(self, events: list[ChangeEvent], failure, payload: dict, duration_ms: int = 0) -> ChangeEvent | None:
+        """One attempt that failed: retried later (None) while it is transient and attempts remain, else the
+        record fails (its root event is returned). The attempt is counted here, once."""
+        first = events[0]
+        first.attempts += 1
+        self._attempt(first, False, failure.status_code, failure.message, failure.http_status, duration_ms)
+        if failure.transient and first.attempts < settings.SCSYNC_MAX_ATTEMPTS:
+            self._retry_later(events, failure)
+            return None
+        return self._failed(events, failure, payload)
+
+    def _failed(self, events: list[ChangeEvent], failure, payload: dict) -> ChangeEvent:
         """The earliest event is the root failure; the record's later events are held behind it."""
         root, *later = events
         self._touch(root).status = Status.FAILED
-        root.attempts += 1
         root.processed_at = timezone.now()
         root.last_status_code, root.last_message = failure.status_code, failure.message
-        self._attempt(root, False, failure.status_code, failure.message, failure.http_status, duration_ms)
         self.failures.append(
             EventFailure(root, failure.status_code, failure.message, list(failure.fields), failure.raw, payload)
         )
@@ -144,21 +153,14 @@ class Outcomes:
             self.failures.append(EventFailure(event, code, message, [], "", payload or {}, blocked_by=root))
         self.summary.held += len(events)
 
-    def retry_later(self, events: list[ChangeEvent], failure, duration_ms: int = 0, count_attempt=True) -> bool:
-        """Back to pending with backoff; returns False when the attempts are used up (the caller fails them)."""
-        first = events[0]
-        if count_attempt:
-            first.attempts += 1
-            self._attempt(first, False, failure.status_code, failure.message, failure.http_status, duration_ms)
-        if first.attempts >= settings.SCSYNC_MAX_ATTEMPTS:
-            return False
-        when = timezone.now() + timedelta(seconds=backoff_seconds(first.attempts))
+    def _retry_later(self, events: list[ChangeEvent], failure) -> None:
+        """Back to pending with backoff."""
+        when = timezone.now() + timedelta(seconds=backoff_seconds(events[0].attempts))
         for event in events:
             self._touch(event).status = Status.PENDING
             event.next_attempt_at = when
             event.last_status_code, event.last_message = failure.status_code, failure.message
         self.summary.retried += 1
-        return True
 
     def defer(self, events: list[ChangeEvent], until=None) -> None:
         """Put events back untouched (a parent is still on its way, or another worker has the record)."""

@@ -1,34 +1,42 @@
-"""What a record looks like to Salesforce: its mapped fields, External_ID__c, and parents by external ID."""
+"""What a record looks like to Salesforce: its mapped fields, External_ID__c, and parents by external ID.
+
+A create (or a record Salesforce has never confirmed) sends its full state. An update sends only the fields the
+website changed since the record's last successful push: the union of the folded events' changed fields, so a
+field the org changed meanwhile is left alone (the conflict rule holds field by field).
+"""
 
 from __future__ import annotations
 
-import datetime
-from decimal import Decimal
+from collections.abc import Iterable
 
 from django.db import models
 
 from .registry import SyncMapping
+from .values import to_salesforce
 
 
-def to_salesforce(value):
-    """A model value as Salesforce JSON: decimals as numbers, dates ISO, empty strings as null."""
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, datetime.datetime):
-        return value.isoformat().replace("+00:00", "Z")
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if value == "":
-        return None
-    return value
+def changed_since_last_push(events: Iterable) -> set[str] | None:
+    """Attribute names the folded events changed; None when one of them is a create (the full state goes)."""
+    names: set[str] = set()
+    for event in events:
+        if event.event_type == "create":
+            return None
+        names.update(event.changed_fields or {})
+    return names
 
 
-def build_payload(instance: models.Model, mapping: SyncMapping) -> dict:
-    """The record's current state for a Collections upsert on External_ID__c."""
+def build_payload(instance: models.Model, mapping: SyncMapping, events: Iterable | None = None) -> dict:
+    """The body of a Collections upsert on External_ID__c: the full state, or only what `events` changed."""
+    only = None if events is None or not instance.salesforce_id else changed_since_last_push(events)
     body = {mapping.external_id: instance.scid}
+    if only is None:
+        body.update(mapping.create_defaults if not instance.salesforce_id else {})
     for model_field, salesforce_field in mapping.fields.items():
-        body[salesforce_field] = to_salesforce(getattr(instance, model_field))
+        if only is None or model_field in only:
+            body[salesforce_field] = to_salesforce(getattr(instance, model_field))
     for link in mapping.parents:
+        if only is not None and instance._meta.get_field(link.field).attname not in only:
+            continue
         parent = getattr(instance, link.field)
         if parent is None:
             body[link.lookup] = None

@@ -27,6 +27,7 @@ from .models import ChangeEvent
 from .outcomes import HELD_BEHIND_PARENT, DispatchSummary, Outcomes
 from .payloads import build_payload
 from .registry import SyncMapping, registry
+from .values import pushed_state_hash
 from .wakeups import wake_taken, wake_upstream
 
 logger = logging.getLogger(__name__)
@@ -253,12 +254,12 @@ class BatchDispatcher:
                 continue
             blocker = self._blocking_parent(mapping, instance, blocks)
             if blocker is False:
-                ready.append((events, instance, build_payload(instance, mapping)))
+                ready.append((events, instance, build_payload(instance, mapping, events)))
             elif blocker is None:
                 self.outcomes.defer(events)
             else:
                 self.failed_records[key] = blocker
-                self.outcomes.held(events, blocker, HELD_BEHIND_PARENT, build_payload(instance, mapping))
+                self.outcomes.held(events, blocker, HELD_BEHIND_PARENT, build_payload(instance, mapping, events))
         for bypass in (False, True):
             group = [r for r in ready if any(e.duplicate_rule_bypass for e in r[0]) == bypass]
             for start in range(0, len(group), 200):
@@ -288,24 +289,24 @@ class BatchDispatcher:
             return
         self.summary.api_calls += 1
         duration = int((time.monotonic() - started) * 1000)
-        sfid_updates = []
+        pushed = []
         for (events, instance, payload), result in zip(chunk, results, strict=True):
             if result.success:
                 self.outcomes.synced(events, result.id or "", duration)
-                if result.id and instance.salesforce_id != result.id:
-                    instance.salesforce_id = result.id
-                    sfid_updates.append(instance)
-            elif result.error.transient:
-                if not self.outcomes.retry_later(events, result.error, duration):
-                    self._record_failed(events, result.error, payload, duration)
+                instance.salesforce_id = result.id or instance.salesforce_id
+                instance.salesforce_hash = pushed_state_hash(instance, mapping)
+                pushed.append(instance)
             else:
-                self._record_failed(events, result.error, payload, duration)
-        # queryset-level write: no signal, so storing the Id records no new event
-        update_rows(mapping.model, sfid_updates, ["salesforce_id"])
+                self._failed(events, result.error, payload, duration)
+        # queryset-level write: no signal, so storing the Id and the pushed state's hash records no new event;
+        # with the hash, the next poll skips the website's own change coming back (no echo)
+        update_rows(mapping.model, pushed, ["salesforce_id", "salesforce_hash"])
 
-    def _record_failed(self, events, failure, payload, duration=0) -> None:
-        root = self.outcomes.failed(events, failure, payload, duration)
-        self.failed_records[(root.model_label, root.object_pk)] = root
+    def _failed(self, events, failure, payload, duration=0) -> None:
+        """A transient failure is retried later while attempts remain; any other fails the record (held after)."""
+        root = self.outcomes.failure(events, failure, payload, duration)
+        if root is not None:
+            self.failed_records[(root.model_label, root.object_pk)] = root
 
     def _chunk_failed(self, chunk: list[tuple[list[ChangeEvent], dict]], exc: SalesforceCallError, started) -> None:
         failure = exc.failure
@@ -313,11 +314,7 @@ class BatchDispatcher:
         if failure.status_code == "REQUEST_LIMIT_EXCEEDED":
             self._pause_sending(failure)
         for events, payload in chunk:
-            if failure.transient:
-                if not self.outcomes.retry_later(events, failure, duration):
-                    self._record_failed(events, failure, payload, duration)
-            else:
-                self._record_failed(events, failure, payload, duration)
+            self._failed(events, failure, payload, duration)
 
     def _pause_sending(self, failure) -> None:
         until = timezone.now() + timedelta(seconds=settings.SCSYNC_LIMIT_PAUSE_SECONDS)
@@ -351,10 +348,8 @@ class BatchDispatcher:
             for (events, sfid), result in zip(chunk, results, strict=True):
                 if result.success or result.error.status_code in ALREADY_DELETED:
                     self.outcomes.synced(events, sfid)
-                elif result.error.transient and self.outcomes.retry_later(events, result.error):
-                    continue
                 else:
-                    self._record_failed(events, result.error, {"Id": sfid})
+                    self._failed(events, result.error, {"Id": sfid})
 
 
 def _known_salesforce_ids(groups: dict[RecordKey, list[ChangeEvent]]) -> dict[RecordKey, str]:

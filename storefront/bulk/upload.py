@@ -10,8 +10,8 @@ from django.db import transaction
 from changeevents.bulk_sql import update_rows
 from changeevents.failures import EventFailure, report_failures
 from changeevents.models import ChangeEvent
-from changeevents.payloads import to_salesforce
 from changeevents.registry import SyncMapping
+from changeevents.values import to_salesforce
 from connectors.salesforce import client_for_org
 
 from .progress import ProgressFactory, silent
