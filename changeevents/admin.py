@@ -12,15 +12,46 @@ from connectors.admin import SalesforceOrgAdmin
 from connectors.models import SalesforceOrg
 
 from .downstream import request_poll
+from .models import SyncCursor
 from .registry import ScheduleGroup
 from .triggers import set_triggers
 
 admin.site.unregister(SalesforceOrg)
 
 
+class SyncCursorInline(admin.TabularInline):
+    """How far each object has been read, and why its last poll failed: read-only, shown to whoever may view the
+    org (the org admin decides that), never added, changed or deleted by hand."""
+
+    model = SyncCursor
+    extra = 0
+    can_delete = False
+    verbose_name = _("downstream cursor")
+    fields = readonly_fields = (
+        "sobject",
+        "last_modstamp",
+        "last_polled_at",
+        "last_reconciled_at",
+        "rows_applied",
+        "last_error",
+        "last_error_at",
+    )
+    ordering = ("sobject",)
+
+    def has_view_permission(self, request, obj=None):
+        return self.admin_site._registry[SalesforceOrg].has_view_permission(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(SalesforceOrg)
 class SyncedOrgAdmin(SalesforceOrgAdmin):
     actions = ["sync_now", "sync_ten_minute_objects_now"]
+    inlines = [*SalesforceOrgAdmin.inlines, SyncCursorInline]
 
     @admin.action(description=_("Sync now: read every object from Salesforce"), permissions=["change"])
     def sync_now(self, request, queryset):

@@ -47,11 +47,12 @@ class PollSummary(Tally):
     api_calls: int = 0
     busy: list[str] = field(default_factory=list)
     bulk: list[str] = field(default_factory=list)
+    failed_objects: list[str] = field(default_factory=list)
 
     @property
     def changed_anything(self) -> bool:
         """Whether the poll applied, waited on or failed any row (a poll that only re-read is routine)."""
-        return bool(self.created or self.updated or self.deleted or self.waiting or self.failed)
+        return bool(self.created or self.updated or self.deleted or self.waiting or self.failed or self.failed_objects)
 
     def __str__(self) -> str:
         text = (
@@ -63,6 +64,8 @@ class PollSummary(Tally):
             text += f"; Bulk API 2.0 for {', '.join(self.bulk)}"
         if self.busy:
             text += f"; already running for {', '.join(self.busy)}"
+        if self.failed_objects:
+            text += f"; could not read {', '.join(self.failed_objects)} (the error is on its cursor)"
         return text
 
 
@@ -90,20 +93,56 @@ def mappings_for(group: str | None = None, sobjects: list[str] | None = None) ->
     return chosen
 
 
-def soql_for(mapping: SyncMapping, since) -> str:
+def soql_for(mapping: SyncMapping, since=None, after: bool = False) -> str:
+    """The object's queryAll: rows with SystemModstamp from `since` (or strictly after it), oldest first."""
     fields = ["Id", "IsDeleted", "SystemModstamp", mapping.external_id, *mapping.fields.values()]
     for link in mapping.parents:
         fields += [link.lookup, f"{link.relationship}.{mapping.external_id}"]
-    where = f" WHERE SystemModstamp >= {since.strftime('%Y-%m-%dT%H:%M:%S.%f')[:-3]}Z" if since else ""
+    where = ""
+    if since:
+        where = f" WHERE SystemModstamp {'>' if after else '>='} {since.strftime('%Y-%m-%dT%H:%M:%S.%f')[:-3]}Z"
     return f"SELECT {', '.join(dict.fromkeys(fields))} FROM {mapping.sobject}{where} ORDER BY SystemModstamp, Id"
 
 
+@dataclass(frozen=True)
+class Window:
+    """Where one object's read starts: everything (None), from a moment, or strictly after the cursor's row."""
+
+    since: object = None
+    after: bool = False
+    reconcile: bool = False
+
+    @classmethod
+    def of(cls, cursor: SyncCursor, full: bool = False, reconcile: bool = False, now=None) -> Window:
+        if full or cursor.last_modstamp is None:
+            return cls()
+        if reconcile:
+            window = timedelta(seconds=settings.SCSYNC_RECONCILE_WINDOW_SECONDS)
+            return cls(since=(now or timezone.now()) - window, reconcile=True)
+        if cursor.window_closed:
+            return cls(since=cursor.last_modstamp, after=True)
+        return cls(since=cursor.last_modstamp - timedelta(seconds=settings.SCSYNC_DOWNSTREAM_OVERLAP_SECONDS))
+
+    def soql(self, mapping: SyncMapping) -> str:
+        return soql_for(mapping, self.since, self.after)
+
+
 def poll_org(
-    org_id: int, group: str | None = None, sobjects: list[str] | None = None, full: bool = False
+    org_id: int,
+    group: str | None = None,
+    sobjects: list[str] | None = None,
+    full: bool = False,
+    reconcile: bool = False,
 ) -> PollSummary:
-    """Read and apply what changed in the org for the chosen objects; returns what happened."""
+    """Read and apply what changed in the org for the chosen objects; returns what happened.
+
+    Each object fails alone: a failed query is kept on its cursor (shown in the admin) and the others go on.
+    `reconcile` re-reads the last SCSYNC_RECONCILE_WINDOW_SECONDS of every object instead of the cursor's window
+    and applies what the polls missed (unchanged rows are skipped by hash); it never moves a cursor.
+    """
     org = SalesforceOrg.objects.get(pk=org_id)
     summary = PollSummary()
+    started = timezone.now()
     client = client_for_org(org)
     mappings = mappings_for(group, sobjects)
     with ExitStack() as locks:
@@ -123,52 +162,64 @@ def poll_org(
                 lease.renew()
 
         cursors = {m.sobject: SyncCursor.objects.get_or_create(org=org, sobject=m.sobject)[0] for m in due}
-        first_pages = _first_pages(client, due, cursors, full, summary)
+        windows = {m.sobject: Window.of(cursors[m.sobject], full, reconcile, started) for m in due}
+        first_pages = {} if full else _first_pages(client, due, windows, summary)
         for mapping in due:
-            keep_alive()
-            rows = _all_rows(
-                client, mapping, cursors[mapping.sobject], first_pages.get(mapping.sobject), full, summary, keep_alive
-            )
-            keep_alive()
-            _apply(org, mapping, cursors[mapping.sobject], rows, summary)
+            cursor = cursors[mapping.sobject]
+            try:
+                keep_alive()
+                first_page = first_pages.get(mapping.sobject)
+                if isinstance(first_page, SalesforceFailure):
+                    raise SalesforceCallError(first_page)
+                rows = _all_rows(client, mapping, windows[mapping.sobject], first_page, summary, keep_alive)
+                keep_alive()
+            except SalesforceCallError as exc:
+                _object_failed(cursor, exc.failure, summary)
+                continue
+            _apply(org, mapping, cursor, rows, summary, windows[mapping.sobject], started)
     return summary
 
 
-def _since(cursor: SyncCursor, full: bool):
-    if full or cursor.last_modstamp is None:
-        return None
-    return cursor.last_modstamp - timedelta(seconds=settings.SCSYNC_DOWNSTREAM_OVERLAP_SECONDS)
+def _object_failed(cursor: SyncCursor, failure: SalesforceFailure, summary: PollSummary) -> None:
+    cursor.last_error = f"{failure.status_code}: {failure.message}"[:2000]
+    cursor.last_error_at = timezone.now()
+    cursor.save(update_fields=["last_error", "last_error_at"])
+    summary.failed_objects.append(cursor.sobject)
+    logger.warning("downstream org %s %s: %s", cursor.org_id, cursor.sobject, cursor.last_error)
 
 
-def _first_pages(client, mappings, cursors, full, summary) -> dict[str, dict]:
-    """The first page of each object's query, up to 25 objects in one composite/batch call."""
-    pages = {}
-    if full:
-        return pages
+def _first_pages(client, mappings, windows, summary) -> dict[str, dict | SalesforceFailure]:
+    """The first page of each object's query, up to 25 objects in one composite/batch call; an object whose
+    subrequest (or whose batch call) failed gets its failure instead."""
+    pages: dict[str, dict | SalesforceFailure] = {}
     version = client.connection.api_version
     for start in range(0, len(mappings), BATCH_LIMIT):
         chunk = mappings[start : start + BATCH_LIMIT]
         subrequests = [
-            {
-                "method": "GET",
-                "url": f"v{version}/queryAll/?q={quote_plus(soql_for(m, _since(cursors[m.sobject], False)))}",
-            }
-            for m in chunk
+            {"method": "GET", "url": f"v{version}/queryAll/?q={quote_plus(windows[m.sobject].soql(m))}"} for m in chunk
         ]
-        results = client.composite_batch(subrequests)
-        summary.api_calls += 1
+        try:
+            results = client.composite_batch(subrequests)
+        except SalesforceCallError as exc:
+            pages.update({m.sobject: exc.failure for m in chunk})
+            continue
+        finally:
+            summary.api_calls += 1
         for mapping, result in zip(chunk, results, strict=True):
             if result["statusCode"] >= 400:
                 error = (result.get("result") or [{}])[0]
-                raise SalesforceCallError(SalesforceFailure.from_error_dict(error, http_status=result["statusCode"]))
-            pages[mapping.sobject] = result["result"]
+                pages[mapping.sobject] = SalesforceFailure.from_error_dict(error, http_status=result["statusCode"])
+            else:
+                pages[mapping.sobject] = result["result"]
     return pages
 
 
-def _all_rows(client, mapping, cursor, first_page, full, summary, keep_alive) -> list[dict]:
-    if full or (first_page and first_page.get("totalSize", 0) > settings.SCSYNC_BULK_QUERY_THRESHOLD):
+def _all_rows(client, mapping, window: Window, first_page, summary, keep_alive) -> list[dict]:
+    if first_page is None or first_page.get("totalSize", 0) > settings.SCSYNC_BULK_QUERY_THRESHOLD:
         summary.bulk.append(mapping.sobject)
-        return _bulk_rows(client, mapping, _since(cursor, full), summary)
+        rows = bulk_query_rows(client, mapping, window.since, window.after)
+        summary.api_calls += 4  # create the job, poll it, read the results, read the job: about four calls
+        return rows
     rows, page = list(first_page["records"]), first_page
     while not page.get("done", True):
         keep_alive()
@@ -178,16 +229,10 @@ def _all_rows(client, mapping, cursor, first_page, full, summary, keep_alive) ->
     return rows
 
 
-def _bulk_rows(client, mapping, since, summary) -> list[dict]:
-    rows = bulk_query_rows(client, mapping, since)
-    summary.api_calls += 4  # create the job, poll it, read the results, read the job: about four calls
-    return rows
-
-
-def bulk_query_rows(client, mapping: SyncMapping, since=None) -> list[dict]:
+def bulk_query_rows(client, mapping: SyncMapping, since=None, after: bool = False) -> list[dict]:
     """A Bulk API 2.0 queryAll job; its CSV rows turned back into REST-shaped rows."""
     rows = []
-    for chunk in client.sf.bulk2.__getattr__(mapping.sobject).query_all(soql_for(mapping, since), wait=0.2):
+    for chunk in client.bulk_query_all(mapping.sobject, soql_for(mapping, since, after)):
         for raw in csv.DictReader(io.StringIO(chunk)):
             row = {}
             for key, value in raw.items():
@@ -201,7 +246,7 @@ def bulk_query_rows(client, mapping: SyncMapping, since=None) -> list[dict]:
     return rows
 
 
-def _apply(org, mapping, cursor, rows, summary) -> None:
+def _apply(org, mapping, cursor, rows, summary, window: Window, started) -> None:
     waiting = list(
         ChangeEvent.objects.downstream()
         .pending()
@@ -212,11 +257,21 @@ def _apply(org, mapping, cursor, rows, summary) -> None:
     summary.objects.append(mapping.sobject)
     summary.rows += len(rows)
     summary += result
+    cursor.last_error, cursor.last_error_at = "", None
+    if window.reconcile:
+        cursor.last_reconciled_at = started
+        cursor.save(update_fields=["last_reconciled_at", "last_error", "last_error_at"])
+        return
     if rows:
         last = rows[-1]
         stamp = parse_datetime(last["SystemModstamp"].replace("+0000", "+00:00"))
         if cursor.last_modstamp is None or stamp >= cursor.last_modstamp:
             cursor.last_modstamp, cursor.last_id = stamp, last["Id"]
+    if cursor.last_modstamp is not None:
+        # this read began after the overlap window before the last row had closed: nothing can still be
+        # committing inside it, so later polls read only rows newer than the last one
+        overlap = timedelta(seconds=settings.SCSYNC_DOWNSTREAM_OVERLAP_SECONDS)
+        cursor.window_closed = started - overlap > cursor.last_modstamp
     cursor.last_polled_at = timezone.now()
     cursor.rows_applied += len(rows)
     cursor.save()

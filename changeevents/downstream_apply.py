@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import DataError, IntegrityError, transaction
+from django.utils import timezone
 
 from .bulk_sql import insert_rows, update_rows
 from .failures import EventFailure, report_failures
@@ -128,6 +129,13 @@ class Applier:
         pending = self._pending_upstream_fields([o.pk for o in matched if o is not None])
         creates, updates = [], []
         for row, existing in zip(live, matched, strict=True):
+            if existing is not None and existing.salesforce_id and existing.salesforce_id != row["Id"]:
+                message = (
+                    f"External_ID__c {row.get('External_ID__c')} is already the website's record for "
+                    f"{self.mapping.sobject} {existing.salesforce_id}: two Salesforce records share it"
+                )
+                self._cannot_apply(row, "CANNOT_APPLY_DOWNSTREAM", message, None)
+                continue
             try:
                 values = self._values(row, parents)
             except ParentMissing as exc:
@@ -141,9 +149,12 @@ class Applier:
                 self.summary.skipped += 1
                 continue
             if existing is None:
-                creates.append(self._new_record(row, values, digest))
+                record = self._new_record(row, values, digest)
+                creates.append(record)
             else:
-                updates.append(self._updated_record(existing, row, values, digest, pending.get(existing.pk, set())))
+                record = self._updated_record(existing, row, values, digest, pending.get(existing.pk, set()))
+                updates.append(record)
+            record._row = row
         self._write(creates, updates)
 
     def _new_record(self, row: dict, values: dict, digest: str):
@@ -184,7 +195,7 @@ class Applier:
 
     def _write(self, creates: list, updates: list) -> None:
         if creates:
-            insert_rows(self.model, creates)
+            creates = self._each_alone(creates, lambda records: insert_rows(self.model, records))
             pks = dict(
                 self.model._default_manager.filter(
                     org=self.org, salesforce_id__in=[r.salesforce_id for r in creates]
@@ -196,11 +207,36 @@ class Applier:
             self.summary.changes += [(r.pk, list(self.mapping.fields)) for r in creates]
         if updates:
             names = sorted({n for r in updates for n in r._downstream_changed} | {"salesforce_id", "salesforce_hash"})
-            update_rows(self.model, updates, [self.model._meta.get_field(n).name for n in names])
+            fields = [self.model._meta.get_field(n).name for n in names]
+            updates = self._each_alone(updates, lambda records: update_rows(self.model, records, fields))
             self.summary.updated += len(updates)
             self.summary.changes += [(r.pk, r._downstream_changed) for r in updates if r._downstream_changed]
         for record, event_type in [(r, "create") for r in creates] + [(r, "update") for r in updates]:
             self.events.append(self._event(record.pk, record.scid, record.salesforce_id, event_type, Status.SYNCED))
+
+    def _each_alone(self, records: list, write) -> list:
+        """Write the records in one statement; when the database refuses one (a unique or foreign key), write them
+        one by one so only the refused rows fail, each as a CANNOT_APPLY_DOWNSTREAM error. Returns those written."""
+        try:
+            with transaction.atomic():
+                write(records)
+            return records
+        except (IntegrityError, DataError):
+            pass
+        written = []
+        for record in records:
+            try:
+                with transaction.atomic():
+                    write([record])
+            except (IntegrityError, DataError) as exc:
+                reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                existing = record if record.pk else None
+                self._cannot_apply(
+                    record._row, "CANNOT_APPLY_DOWNSTREAM", f"the website refused it: {reason}", existing
+                )
+            else:
+                written.append(record)
+        return written
 
     def _event(self, pk, scid, salesforce_id, event_type, status, changed=None) -> ChangeEvent:
         return ChangeEvent(
@@ -214,6 +250,7 @@ class Applier:
             scid=scid or "",
             salesforce_id=salesforce_id,
             status=status,
+            processed_at=timezone.now() if status != Status.PENDING else None,
         )
 
     # --- deletes, waiting and failed rows --------------------------------------------------------------------
@@ -225,10 +262,12 @@ class Applier:
             self.events.append(self._event(pk, scid, sfid, "delete", Status.SYNCED))
         self.summary.deleted += doomed.delete()[1].get(self.model._meta.label, 0)
 
+    def _of_row(self, row_id: str):
+        """This org's downstream events of the row (a sandbox copy shares record Ids with production)."""
+        return ChangeEvent.objects.downstream().filter(org=self.org, sobject=self.mapping.sobject, salesforce_id=row_id)
+
     def _keep_waiting(self, row: dict, reason: str) -> None:
-        exists = (
-            ChangeEvent.objects.downstream().pending().filter(sobject=self.mapping.sobject, salesforce_id=row["Id"])
-        )
+        exists = self._of_row(row["Id"]).pending()
         if exists.exists():
             exists.update(changed_fields=row, last_message=reason)
         else:
@@ -238,16 +277,19 @@ class Applier:
         self.summary.waiting += 1
 
     def _cannot_apply(self, row: dict, code: str, message: str, existing) -> None:
+        """One failed event (and sync error) per row: read again while it is unresolved, it only refreshes it."""
+        self.summary.failed += 1
+        if self._of_row(row["Id"]).failed().update(changed_fields=row, last_status_code=code, last_message=message):
+            return
         event = self._event(
             existing.pk if existing else None, row.get("External_ID__c"), row["Id"], "update", Status.FAILED, row
         )
         event.last_status_code, event.last_message = code, message
         self.failures.append(EventFailure(event, code, message, [], json.dumps(row, default=str), row))
-        self.summary.failed += 1
 
     def _settle_pending(self, latest: dict) -> None:
         """Waiting rows of this object that were applied now are done."""
         waiting_now = {e.salesforce_id for e in self.events if e.status == Status.PENDING}
         ChangeEvent.objects.downstream().pending().filter(
-            sobject=self.mapping.sobject, salesforce_id__in=[i for i in latest if i not in waiting_now]
-        ).update(status=Status.SYNCED)
+            org=self.org, sobject=self.mapping.sobject, salesforce_id__in=[i for i in latest if i not in waiting_now]
+        ).update(status=Status.SYNCED, processed_at=timezone.now())

@@ -33,8 +33,12 @@ def register_failure_recorder(recorder: FailureRecorder) -> None:
 
 
 def report_failures(failures: list[EventFailure]) -> None:
+    """Mark the events as having had an error (retention keeps them longer) and hand the failures to the console."""
     if not failures:
         return
+    for failure in failures:
+        failure.event.had_error = True
+    ChangeEvent.objects.filter(pk__in=[f.event.pk for f in failures]).update(had_error=True)
     ordered = sorted(failures, key=lambda f: f.blocked_by is not None)
     for recorder in _recorders:
         recorder(ordered)

@@ -1,4 +1,9 @@
-"""Retention: synced events are history; after SCSYNC_EVENT_RETENTION_DAYS they go. Failures stay."""
+"""Retention: synced events are history and go SCSYNC_EVENT_RETENTION_DAYS after they were processed.
+
+An event that had a sync error (resolved or not) is kept for SCSYNC_ERROR_EVENT_RETENTION_DAYS; failed, held and
+pending events are never pruned. Deletes go in batches of SCSYNC_PRUNE_BATCH, each its own short transaction, and
+a sync error never goes with its event (its foreign key is set to null: the error keeps its own copy).
+"""
 
 from datetime import timedelta
 
@@ -7,9 +12,27 @@ from django.utils import timezone
 
 from .models import ChangeEvent
 
+FINISHED = ("synced", "superseded")
 
-def prune_synced_events(now=None) -> int:
-    """Delete synced and superseded events processed (or created) before the retention; returns how many."""
-    cutoff = (now or timezone.now()) - timedelta(days=settings.SCSYNC_EVENT_RETENTION_DAYS)
-    old = ChangeEvent.objects.filter(status__in=("synced", "superseded"), created_at__lt=cutoff)
-    return old.delete()[1].get(ChangeEvent._meta.label, 0)
+
+def prunable(now=None):
+    """Finished events past their retention: the error retention for those that had an error."""
+    now = now or timezone.now()
+    synced_cutoff = now - timedelta(days=settings.SCSYNC_EVENT_RETENTION_DAYS)
+    error_cutoff = now - timedelta(days=settings.SCSYNC_ERROR_EVENT_RETENTION_DAYS)
+    finished = ChangeEvent.objects.filter(status__in=FINISHED)
+    return finished.filter(had_error=False, processed_at__lt=synced_cutoff) | finished.filter(
+        had_error=True, processed_at__lt=error_cutoff
+    )
+
+
+def prune_synced_events(now=None, batch: int | None = None) -> int:
+    """Delete finished events past their retention, a batch at a time; returns how many went."""
+    batch = batch or settings.SCSYNC_PRUNE_BATCH
+    old = prunable(now)
+    deleted = 0
+    while True:
+        ids = list(old.order_by("id").values_list("id", flat=True)[:batch])
+        if not ids:
+            return deleted
+        deleted += ChangeEvent.objects.filter(id__in=ids).delete()[1].get(ChangeEvent._meta.label, 0)

@@ -30,9 +30,21 @@ def ensure_upstream_sweep() -> PeriodicTask:
 
 
 def ensure_org_schedules(org: SalesforceOrg) -> list[PeriodicTask]:
-    """An org's downstream polls: real-time objects every poll interval, price book entries and CPQ every 10 min."""
+    """An org's downstream polls: real-time objects every poll interval, price book entries and CPQ every 10 min,
+    and the reconciliation that finds rows committed too late for a poll (hourly by default)."""
     schedules = [("realtime", org.poll_interval_seconds), ("ten_minutes", TEN_MINUTES)]
-    return [
+    reconcile_every = settings.SCSYNC_RECONCILE_INTERVAL_SECONDS
+    reconcile = PeriodicTask.objects.update_or_create(
+        name=f"scsync: downstream reconcile org {org.pk}",
+        defaults={
+            "task": "changeevents.tasks.reconcile_downstream_task",
+            "interval": _every(reconcile_every),
+            "args": json.dumps([org.pk]),
+            "kwargs": json.dumps({"every": reconcile_every}),
+            "enabled": True,
+        },
+    )[0]
+    return [reconcile] + [
         PeriodicTask.objects.update_or_create(
             name=f"scsync: downstream {group} org {org.pk}",
             defaults={

@@ -63,17 +63,27 @@ def poll_downstream_task(
     org_id: int, group: str | None = None, sobjects: list[str] | None = None, every: float | None = None
 ) -> str:
     """Apply what changed in Salesforce for a schedule group (or chosen objects) of an org."""
+    return _poll(org_id, "downstream", f"downstream:{org_id}:{group or 'all'}", every, group=group, sobjects=sobjects)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def reconcile_downstream_task(org_id: int, every: float | None = None) -> str:
+    """Re-read the reconciliation window of every object of an org and apply what the polls missed."""
+    return _poll(org_id, "downstream reconciliation", f"reconcile:{org_id}", every, reconcile=True)
+
+
+def _poll(org_id: int, what: str, schedule_key: str, every: float | None, **options) -> str:
     from .downstream import poll_org
 
     outcome = "stopped early"
-    with _ends_cleanly(f"downstream org {org_id}"):
+    with _ends_cleanly(f"{what} org {org_id}"):
         if not SalesforceOrg.objects.filter(pk=org_id).exists():
             return "no such org"
-        if ran_recently(f"downstream:{org_id}:{group or 'all'}", every):
+        if ran_recently(schedule_key, every):
             return "ran within half an interval"
-        summary = poll_org(org_id, group=group, sobjects=sobjects)
+        summary = poll_org(org_id, **options)
         level = logging.INFO if summary.changed_anything else logging.DEBUG
-        logger.log(level, "downstream org %s: %s", org_id, summary)
+        logger.log(level, "%s org %s: %s", what, org_id, summary)
         outcome = str(summary)
     return outcome
 

@@ -181,6 +181,7 @@ CELERY_TASK_ROUTES = {
     "changeevents.tasks.dispatch_upstream_task": {"queue": "upstream"},
     "changeevents.tasks.sweep_upstream_task": {"queue": "upstream"},
     "changeevents.tasks.poll_downstream_task": {"queue": "downstream"},
+    "changeevents.tasks.reconcile_downstream_task": {"queue": "downstream"},
     "storefront.tasks.*": {"queue": "media"},
     "connectors.catalog.tasks.*": {"queue": "catalog"},
 }
@@ -202,9 +203,17 @@ SCSYNC_MAX_ATTEMPTS = env.int("SCSYNC_MAX_ATTEMPTS", default=6)
 SCSYNC_RETRY_BASE_SECONDS = env.float("SCSYNC_RETRY_BASE_SECONDS", default=2.0)
 SCSYNC_RETRY_MAX_SECONDS = env.float("SCSYNC_RETRY_MAX_SECONDS", default=300.0)
 SCSYNC_LIMIT_PAUSE_SECONDS = env.int("SCSYNC_LIMIT_PAUSE_SECONDS", default=300)
+# A poll re-reads this window before its cursor until the window has closed (a row committed a moment late).
 SCSYNC_DOWNSTREAM_OVERLAP_SECONDS = env.int("SCSYNC_DOWNSTREAM_OVERLAP_SECONDS", default=2)
 SCSYNC_BULK_QUERY_THRESHOLD = env.int("SCSYNC_BULK_QUERY_THRESHOLD", default=10000)
+# The reconciliation (Beat, per org) re-reads this window of every object and applies what the polls missed.
+SCSYNC_RECONCILE_INTERVAL_SECONDS = env.int("SCSYNC_RECONCILE_INTERVAL_SECONDS", default=3600)
+SCSYNC_RECONCILE_WINDOW_SECONDS = env.int("SCSYNC_RECONCILE_WINDOW_SECONDS", default=7200)
+# Retention: synced events go this long after they were processed; events that had a sync error (resolved or not)
+# are kept for the longer error retention; pruning deletes in batches and never deletes a sync error.
 SCSYNC_EVENT_RETENTION_DAYS = env.int("SCSYNC_EVENT_RETENTION_DAYS", default=30)
+SCSYNC_ERROR_EVENT_RETENTION_DAYS = env.int("SCSYNC_ERROR_EVENT_RETENTION_DAYS", default=180)
+SCSYNC_PRUNE_BATCH = env.int("SCSYNC_PRUNE_BATCH", default=5000)
 
 # --- Security (production) ------------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)

@@ -22,9 +22,11 @@ class SyncedRecord(models.Model):
     scid = models.CharField(
         _("StoreConnect ID"),
         max_length=64,
-        unique=True,
         default=new_scid,
-        help_text=_("Salesforce External_ID__c. Assigned at creation, never reused; a legacy id when migrated."),
+        help_text=_(
+            "Salesforce External_ID__c, unique within the org. Assigned at creation, never reused; a legacy id when "
+            "migrated (two orgs migrated from one legacy system may share one)."
+        ),
     )
     salesforce_id = models.CharField(_("Salesforce ID"), max_length=18, blank=True, default="")
     salesforce_hash = models.CharField(
@@ -42,11 +44,12 @@ class SyncedRecord(models.Model):
     class Meta:
         abstract = True
         constraints = [
+            models.UniqueConstraint(fields=["org", "scid"], name="%(app_label)s_%(class)s_scid_unique_per_org"),
             models.UniqueConstraint(
                 fields=["org", "salesforce_id"],
                 condition=~Q(salesforce_id=""),
                 name="%(app_label)s_%(class)s_sfid_unique_per_org",
-            )
+            ),
         ]
 
     def save(self, *args, **kwargs):

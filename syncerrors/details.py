@@ -12,6 +12,8 @@ from .status_codes import status_code_info
 def website_record_url(error: SyncError) -> str | None:
     """The admin page of the website record the error is about, if it still exists."""
     event = error.event
+    if event is None:  # pruned after the error retention; the error itself stays
+        return None
     try:
         model = apps.get_model(event.model_label)
     except (LookupError, ValueError):
@@ -24,6 +26,14 @@ def website_record_url(error: SyncError) -> str | None:
         return None
 
 
+def _same_record(errors, error: SyncError):
+    """Errors of the same record, by what the error itself keeps (its event may have been pruned)."""
+    errors = errors.filter(org_id=error.org_id, sobject=error.sobject)
+    if error.scid:
+        return errors.filter(scid=error.scid)
+    return errors.filter(salesforce_id=error.salesforce_id) if error.salesforce_id else errors.filter(pk=error.pk)
+
+
 def error_details(error: SyncError, user) -> dict:
     visible = SyncError.objects.visible_to(user)
     event = error.event
@@ -32,12 +42,8 @@ def error_details(error: SyncError, user) -> dict:
         "record_url": website_record_url(error),
         "root": error.held_by if error.held_by_id and visible.filter(pk=error.held_by_id).exists() else None,
         "held_errors": list(visible.filter(held_by=error).unresolved().order_by("created_at")),
-        "attempts": list(event.delivery_attempts.order_by("attempted_at")),
-        "history": list(
-            visible.filter(event__model_label=event.model_label, event__object_pk=event.object_pk)
-            .exclude(pk=error.pk)
-            .order_by("-created_at")[:20]
-        ),
+        "attempts": list(event.delivery_attempts.order_by("attempted_at")) if event else [],
+        "history": list(_same_record(visible, error).exclude(pk=error.pk).order_by("-created_at")[:20]),
         "payload_json": json.dumps(error.payload, indent=2, sort_keys=True, default=str),
         "fields_text": ", ".join(error.fields or []),
     }

@@ -19,7 +19,8 @@ HELD_BEHIND_PARENT = "INVALID_FIELD"  # the record's parent failed
 class SyncError(models.Model):
     """One failed (or held) change event, with what Salesforce said and what was sent."""
 
-    event = models.ForeignKey(ChangeEvent, on_delete=models.CASCADE, related_name="sync_errors")
+    # SET_NULL: pruning events never deletes error history (the error keeps its own copy of what it is about)
+    event = models.ForeignKey(ChangeEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="sync_errors")
     org = models.ForeignKey(SalesforceOrg, on_delete=models.CASCADE, related_name="+")
     store = models.ForeignKey(Store, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     sobject = models.CharField(_("object"), max_length=80)

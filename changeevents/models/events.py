@@ -60,6 +60,9 @@ class ChangeEvent(models.Model):
     duplicate_rule_bypass = models.BooleanField(
         default=False, help_text=_("Send with Sforce-Duplicate-Rule-Header allowSave=true (a person confirmed it).")
     )
+    had_error = models.BooleanField(
+        default=False, help_text=_("A sync error was recorded for it: kept for the longer error retention.")
+    )
     last_status_code = models.CharField(max_length=80, blank=True, default="")
     last_message = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)

@@ -6,6 +6,7 @@ simple-salesforce re-logs in on 401 only with login credentials and without a ca
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
@@ -138,8 +139,14 @@ class SalesforceClient:
 
     def _call_once(self, path: str, method: str, **kwargs) -> object:
         kwargs.setdefault("timeout", TIMEOUT)
+        with self._normalised_errors():
+            return self.sf.restful(path, method=method, **kwargs)
+
+    @contextlib.contextmanager
+    def _normalised_errors(self):
+        """Whatever simple-salesforce or requests raises becomes a SalesforceCallError; API usage is read after."""
         try:
-            result = self.sf.restful(path, method=method, **kwargs)
+            yield
         except SalesforceError as exc:
             raise SalesforceCallError(self._failure_from_exception(exc)) from exc
         except requests.Timeout as exc:
@@ -150,7 +157,6 @@ class SalesforceClient:
             raise SalesforceCallError(SalesforceFailure("UNPARSEABLE_RESPONSE", str(exc))) from exc
         finally:
             self._read_usage()
-        return result
 
     @staticmethod
     def _failure_from_exception(exc: SalesforceError) -> SalesforceFailure:
@@ -196,6 +202,11 @@ class SalesforceClient:
                 return
             locator = page["nextRecordsUrl"].rsplit("/", 1)[-1]
             page = self.call(f"query/{locator}")
+
+    def bulk_query_all(self, sobject: str, soql: str, wait: float = 0.2) -> Iterator[str]:
+        """A Bulk API 2.0 queryAll job's result chunks (CSV text); errors normalised like every other call."""
+        with self._normalised_errors():
+            yield from getattr(self.sf.bulk2, sobject).query_all(soql, wait=wait)
 
     def composite_batch(self, subrequests: Iterable[dict], halt_on_error: bool = False) -> list[dict]:
         """composite/batch: up to 25 subrequests in one API call."""

@@ -121,17 +121,27 @@ class Control:
         users.setdefault("inactive", []).append(user_id)
         return user_id
 
-    def create_records(self, sobject: str, records: list[dict]) -> list[str]:
-        """Write records as if a person did it in the org (not counted as API calls; rules still apply)."""
+    def create_records(self, sobject: str, records: list[dict], committed_late_by_seconds: float = 0) -> list[str]:
+        """Write records as if a person did it in the org (not counted as API calls; rules still apply).
+
+        `committed_late_by_seconds`: the write's transaction commits that long after its SystemModstamp (a long
+        trigger or flow), so the rows become visible with a stamp that far in the past, as in a real org.
+        """
         store = self.org.records
         with store.lock:
-            ctx = WriteContext(stamp=store.stamp(), allow_duplicates=True)
+            ctx = WriteContext(stamp=self._stamp(committed_late_by_seconds), allow_duplicates=True)
             return [store.create(sobject, body, ctx)["Id"] for body in records]
 
-    def update_records(self, sobject: str, updates: dict[str, dict]) -> None:
+    def _stamp(self, committed_late_by_seconds: float) -> int:
+        late = float(committed_late_by_seconds)
+        if late < 0:
+            raise ValueError("committed_late_by_seconds cannot be negative")
+        return self.org.records.stamp() - int(late * 1000)
+
+    def update_records(self, sobject: str, updates: dict[str, dict], committed_late_by_seconds: float = 0) -> None:
         store = self.org.records
         with store.lock:
-            ctx = WriteContext(stamp=store.stamp(), allow_duplicates=True)
+            ctx = WriteContext(stamp=self._stamp(committed_late_by_seconds), allow_duplicates=True)
             for record_id, body in updates.items():
                 store.update(sobject, record_id, body, ctx)
 

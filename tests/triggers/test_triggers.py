@@ -47,6 +47,7 @@ def test_triggers_switched_in_the_admin_is_logged_with_who(admin_client, admin_u
     data.update(
         {"stores-TOTAL_FORMS": 0, "stores-INITIAL_FORMS": 0, "stores-MIN_NUM_FORMS": 0, "stores-MAX_NUM_FORMS": 1000}
     )
+    data.update({"sync_cursors-TOTAL_FORMS": 0, "sync_cursors-INITIAL_FORMS": 0})
 
     response = admin_client.post(url, data)
 

@@ -1,4 +1,4 @@
-"""`python manage.py sync_down [--org NAME] [--objects A,B] [--full]`: apply Salesforce's changes now."""
+"""`python manage.py sync_down [--org NAME] [--objects A,B] [--full | --reconcile]`: apply Salesforce's changes now."""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -12,7 +12,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--org", help="the org's name (default: every org)")
         parser.add_argument("--objects", help="comma-separated Salesforce objects (default: all synced objects)")
-        parser.add_argument("--full", action="store_true", help="read everything through a Bulk API 2.0 query")
+        mode = parser.add_mutually_exclusive_group()
+        mode.add_argument("--full", action="store_true", help="read everything through a Bulk API 2.0 query")
+        mode.add_argument(
+            "--reconcile",
+            action="store_true",
+            help="re-read the reconciliation window (SCSYNC_RECONCILE_WINDOW_SECONDS) and apply what polls missed",
+        )
 
     def handle(self, *args, **options):
         objects = [o.strip() for o in (options["objects"] or "").split(",") if o.strip()] or None
@@ -22,6 +28,6 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         for_each_org(
             orgs_named(options["org"]),
-            lambda org: poll_org(org.pk, sobjects=objects, full=options["full"]),
+            lambda org: poll_org(org.pk, sobjects=objects, full=options["full"], reconcile=options["reconcile"]),
             self.stdout.write,
         )

@@ -1,0 +1,158 @@
+"""Nothing lost downstream (issue 13), against emulated orgs: SCIDs per org, rows and objects that fail alone,
+late rows found by the reconciliation, quiet orgs that re-read nothing."""
+
+import copy
+import time
+
+import pytest
+
+from changeevents.downstream import poll_org
+from changeevents.models import ChangeEvent, SyncCursor
+from emulators.salesforce.server import EmulatedOrg
+from storefront.models import Account, PricebookEntry, ProductOption
+from syncerrors.models import SyncError
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def another_org(db, monkeypatch):
+    """Start another emulated org (optionally with its own schema) and a SalesforceOrg row talking to it."""
+    from connectors.salesforce import forget_clients
+    from tests.factories import SalesforceOrgFactory
+
+    started = []
+
+    def start(name: str, schema: dict | None = None):
+        emulated = EmulatedOrg(schema=schema).start()
+        started.append(emulated)
+        prefix = f"SF_OTHER{len(started)}"
+        monkeypatch.setenv(f"{prefix}_INSTANCE_URL", emulated.instance_url)
+        monkeypatch.setenv(f"{prefix}_SESSION_ID", emulated.session_id)
+        monkeypatch.setenv(f"{prefix}_CA_FILE", str(emulated.ca_file))
+        monkeypatch.setenv(f"{prefix}_CONSUMER_KEY", "scsync-tests")
+        monkeypatch.setenv(f"{prefix}_CONSUMER_SECRET", "scsync-tests-secret")
+        forget_clients()
+        org = SalesforceOrgFactory(name=name, auth_method="session", credentials_env_prefix=prefix)
+        org.emulator = emulated
+        return org
+
+    yield start
+    for emulated in started:
+        emulated.stop()
+    forget_clients()
+
+
+def test_two_orgs_sharing_an_external_id_both_apply_their_rows(sf_org, another_org):
+    second = another_org("Second region")
+    for org, name in ((sf_org, "North Co"), (second, "South Co")):
+        org.emulator.control.create_records("Account", [{"Name": name, "External_ID__c": "LEGACY-1"}])
+
+    poll_org(sf_org.pk)
+    summary = poll_org(second.pk)
+
+    assert summary.created == 1 and summary.failed == 0
+    assert sorted(Account.objects.filter(scid="LEGACY-1").values_list("org__name", "name")) == [
+        ("Emulated", "North Co"),
+        ("Second region", "South Co"),
+    ]
+
+
+def test_a_row_that_breaks_a_constraint_fails_alone_and_the_rest_of_the_page_applies(sf_org, another_org):
+    schema = copy.deepcopy(sf_org.emulator.org.schema)
+    schema["objects"]["Account"]["fields"]["External_ID__c"]["unique"] = False  # an external id, not unique
+    loose = another_org("Loose", schema=schema)
+    control = loose.emulator.control
+    control.create_records(
+        "Account",
+        [
+            {"Name": "Good 1"},
+            {"Name": "Twin A", "External_ID__c": "DUP-1"},
+            {"Name": "Twin B", "External_ID__c": "DUP-1"},
+        ]
+        + [{"Name": "Good 2"}],
+    )
+
+    summary = poll_org(loose.pk, sobjects=["Account"])
+    poll_org(loose.pk, sobjects=["Account"])  # the overlap re-reads the failed row: still one error
+
+    names = set(Account.objects.filter(org=loose).values_list("name", flat=True))
+    assert {"Good 1", "Good 2"} <= names and len(names) == 3
+    error = SyncError.objects.get()
+    assert summary.failed == 1 and error.status_code == "CANNOT_APPLY_DOWNSTREAM"
+    assert error.payload["External_ID__c"] == "DUP-1" and error.payload["Name"] in ("Twin A", "Twin B")
+
+
+def test_a_row_that_cannot_be_applied_is_one_error_however_often_it_is_read(sf_org):
+    sf_org.emulator.control.create_records("Account", [{"Name": "X" * 300}])
+
+    for _ in range(3):
+        poll_org(sf_org.pk)
+
+    assert SyncError.objects.count() == 1
+    assert ChangeEvent.objects.downstream().failed().count() == 1
+
+
+def test_one_failing_object_in_the_group_the_others_apply_and_its_cursor_keeps_the_error(sf_org, another_org):
+    schema = copy.deepcopy(sf_org.emulator.org.schema)
+    del schema["objects"]["SBQQ__ProductOption__c"]  # an org without CPQ
+    no_cpq = another_org("No CPQ", schema=schema)
+    control = no_cpq.emulator.control
+    (product,) = control.create_records("Product2", [{"Name": "Widget"}])
+    (book,) = control.create_records("Pricebook2", [{"Name": "Standard"}])
+    control.create_records("PricebookEntry", [{"Pricebook2Id": book, "Product2Id": product, "UnitPrice": 5}])
+    poll_org(no_cpq.pk, group="realtime")
+
+    summary = poll_org(no_cpq.pk, group="ten_minutes")
+
+    assert PricebookEntry.objects.filter(org=no_cpq).count() == 1
+    assert not ProductOption.objects.filter(org=no_cpq).exists()
+    assert summary.failed_objects == ["SBQQ__ProductOption__c"]
+    failing = SyncCursor.objects.get(org=no_cpq, sobject="SBQQ__ProductOption__c")
+    assert failing.last_error.startswith("INVALID_TYPE") and failing.last_error_at is not None
+    assert SyncCursor.objects.get(org=no_cpq, sobject="PricebookEntry").last_error == ""
+
+
+def test_a_row_committed_5_s_late_is_missed_by_the_fast_poll_and_applied_by_the_reconciliation(sf_org):
+    control = sf_org.emulator.control
+    control.create_records("Account", [{"Name": "On time"}])
+    poll_org(sf_org.pk, sobjects=["Account"])
+    control.create_records("Account", [{"Name": "Late"}], committed_late_by_seconds=5)
+
+    poll_org(sf_org.pk, sobjects=["Account"])
+    assert not Account.objects.filter(name="Late").exists()  # outside the fast poll's window
+    summary = poll_org(sf_org.pk, reconcile=True)
+
+    assert Account.objects.filter(name="Late", org=sf_org).exists()
+    assert summary.created == 1 and summary.skipped >= 1  # "On time" was re-read and skipped by hash
+
+
+def test_after_a_1000_row_bulk_job_a_quiet_org_re_reads_0_rows_per_poll(sf_org, settings):
+    settings.SCSYNC_DOWNSTREAM_OVERLAP_SECONDS = 1
+    sf_org.emulator.control.create_records("Account", [{"Name": f"Bulk {n}"} for n in range(1000)])
+    first = poll_org(sf_org.pk, sobjects=["Account"])
+    time.sleep(1.1)  # the overlap window closes: nothing can still be committing inside it
+
+    rows = [poll_org(sf_org.pk, sobjects=["Account"]).rows for _ in range(5)]
+
+    assert first.created == 1000
+    assert rows[1:] == [0, 0, 0, 0]
+    assert rows[0] <= 1000  # at most one settling re-read of the boundary
+
+
+def test_a_cursors_error_is_shown_on_its_org_page_and_only_to_those_who_may_see_the_org(sf_org, admin_client, client):
+    from django.contrib.auth.models import Permission
+    from django.urls import reverse
+
+    from tests.factories import StoreFactory, UserFactory
+
+    SyncCursor.objects.create(org=sf_org, sobject="SBQQ__ProductOption__c", last_error="INVALID_TYPE: no CPQ here")
+    url = reverse("admin:connectors_salesforceorg_change", args=[sf_org.pk])
+    other_staff = UserFactory(username="other-tenant")
+    other_staff.user_permissions.set(Permission.objects.filter(codename__startswith="view_"))
+    StoreFactory().managers.add(other_staff)  # a store of another org
+    client.force_login(other_staff)
+
+    assert "INVALID_TYPE: no CPQ here" in admin_client.get(url).content.decode()
+    response = client.get(url, follow=True)
+    assert "INVALID_TYPE: no CPQ here" not in response.content.decode()
