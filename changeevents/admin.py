@@ -5,6 +5,8 @@ registers a subclass in its place.
 """
 
 from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -12,9 +14,10 @@ from connectors.admin import SalesforceOrgAdmin
 from connectors.models import SalesforceOrg
 
 from .downstream import request_poll
-from .models import SyncCursor
+from .models import SyncCursor, UnsentChange
 from .registry import ScheduleGroup
 from .triggers import set_triggers
+from .unsent import TriggersStillOff, catch_up, discard, unsent_by_object
 
 admin.site.unregister(SalesforceOrg)
 
@@ -76,3 +79,58 @@ class SyncedOrgAdmin(SalesforceOrgAdmin):
         obj.triggers_enabled = not wanted
         super().save_model(request, obj, form, change)
         set_triggers(obj, wanted, user=request.user, reason="Changed in the admin.")
+        count = sum(unsent_by_object(obj.pk).values())
+        if wanted and count:
+            url = reverse("admin:changeevents_unsentchange_changelist") + f"?org__id__exact={obj.pk}"
+            self.message_user(
+                request,
+                format_html(
+                    '{} changes made while the sync triggers were off are not sent. <a href="{}">Review and catch '
+                    "them up</a>.",
+                    count,
+                    url,
+                ),
+                messages.WARNING,
+            )
+
+
+@admin.register(UnsentChange)
+class UnsentChangeAdmin(admin.ModelAdmin):
+    """Changes made while an org's sync triggers were off: staff see their stores' and their orgs' shared records'
+    (the same rule as sync errors); sending or discarding them needs change permission."""
+
+    list_display = ("sobject", "event_type", "scid", "salesforce_id", "changed", "store", "org", "created_at")
+    list_filter = (("org", admin.RelatedOnlyFieldListFilter), "sobject", "event_type")
+    search_fields = ("scid", "salesforce_id")
+    list_select_related = ("org", "store")
+    actions = ["send_now", "discard_changes"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).unsent().visible_to(request.user)
+
+    @admin.display(description=_("changed fields"))
+    def changed(self, obj):
+        return ", ".join(sorted(obj.changed_fields or {})) or "-"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    @admin.action(description=_("Catch up: send the selected changes now"), permissions=["change"])
+    def send_now(self, request, queryset):
+        try:
+            count = catch_up(queryset, user=request.user)
+        except TriggersStillOff as exc:
+            self.message_user(request, _("Nothing was sent: %(reason)s.") % {"reason": exc}, messages.ERROR)
+            return
+        self.message_user(request, _("%(count)d changes queued to send.") % {"count": count}, messages.SUCCESS)
+
+    @admin.action(description=_("Discard: never send the selected changes"), permissions=["change"])
+    def discard_changes(self, request, queryset):
+        count = discard(queryset, user=request.user)
+        self.message_user(request, _("%(count)d changes discarded.") % {"count": count}, messages.WARNING)

@@ -4,8 +4,18 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from connectors.models import store_or_shared_of_their_orgs
+
 
 class ChangeEventQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Superusers see every event; staff the events of their stores and their orgs' shared records."""
+        return store_or_shared_of_their_orgs(self, user)
+
+    def unsent(self):
+        """Changes recorded while the org's sync triggers were off: listed, sent only when caught up."""
+        return self.filter(status="unsent")
+
     def upstream(self):
         return self.filter(direction="up")
 
@@ -32,8 +42,8 @@ class ChangeEventQuerySet(models.QuerySet):
         return self.filter(status__in=("failed", "held"))
 
     def open(self):
-        """Events not yet finished: pending, in flight, failed or held."""
-        return self.filter(status__in=("pending", "in_flight", "failed", "held"))
+        """Events not yet finished: pending, in flight, failed, held, or unsent (made while triggers were off)."""
+        return self.filter(status__in=("pending", "in_flight", "failed", "held", "unsent"))
 
     def due(self, now=None):
         """Pending events whose next attempt time has come, and in-flight events whose claim lease expired."""

@@ -76,13 +76,17 @@ def _should_record(instance: models.Model) -> SyncMapping | None:
     if _suppressed.get() or not registry.is_registered(model):
         return None
     mapping = registry.for_model(model)
-    if not mapping.syncs_upstream or not triggers_enabled(instance.org_id):
-        return None
-    return mapping
+    return mapping if mapping.syncs_upstream else None
 
 
-def build_event(instance, mapping: SyncMapping, event_type: str, changed: dict) -> ChangeEvent:
+def _status(org_id: int) -> str:
+    """Pending (sent at once) while the org's triggers are on; unsent (listed, sent when caught up) while off."""
+    return ChangeEvent.Status.PENDING if triggers_enabled(org_id) else ChangeEvent.Status.UNSENT
+
+
+def build_event(instance, mapping: SyncMapping, event_type: str, changed: dict, status: str = "pending") -> ChangeEvent:
     return ChangeEvent(
+        status=status,
         org_id=instance.org_id,
         store_id=store_id_of(instance, mapping),
         direction=ChangeEvent.Direction.UPSTREAM,
@@ -114,9 +118,13 @@ def record_save(sender, instance, created=False, raw=False, **kwargs) -> ChangeE
         if not changed:
             return None
     setattr(instance, SNAPSHOT_ATTR, current)
-    event = build_event(instance, mapping, event_type, changed)
+    return _save_event(build_event(instance, mapping, event_type, changed, _status(instance.org_id)))
+
+
+def _save_event(event: ChangeEvent) -> ChangeEvent:
     event.save()
-    schedule_dispatch(instance.org_id)
+    if event.status == ChangeEvent.Status.PENDING:
+        schedule_dispatch(event.org_id)
     return event
 
 
@@ -125,10 +133,7 @@ def record_delete(sender, instance, **kwargs) -> ChangeEvent | None:
     mapping = _should_record(instance)
     if mapping is None:
         return None
-    event = build_event(instance, mapping, ChangeEvent.EventType.DELETE, {})
-    event.save()
-    schedule_dispatch(instance.org_id)
-    return event
+    return _save_event(build_event(instance, mapping, ChangeEvent.EventType.DELETE, {}, _status(instance.org_id)))
 
 
 def record_bulk(
@@ -137,27 +142,25 @@ def record_bulk(
     """Record events for rows written by a bulk path (bulk_create, queryset.update), in one INSERT.
 
     Call it inside the transaction that wrote the rows. `changed_fields` limits an update's payload to
-    those fields (default: every tracked field). Honours the triggers switch and suppression like the
-    receivers do. Returns the events written.
+    those fields (default: every tracked field). Honours the triggers switch (unsent while off) and
+    suppression like the receivers do. Returns the events written.
     """
     events: list[ChangeEvent] = []
-    enabled_orgs: dict[int, bool] = {}
+    statuses: dict[int, str] = {}
     for instance in instances:
-        model = type(instance)
-        if _suppressed.get() or not registry.is_registered(model):
+        mapping = _should_record(instance)
+        if mapping is None:
             continue
-        mapping = registry.for_model(model)
-        if instance.org_id not in enabled_orgs:
-            enabled_orgs[instance.org_id] = mapping.syncs_upstream and triggers_enabled(instance.org_id)
-        if not enabled_orgs[instance.org_id]:
-            continue
+        if instance.org_id not in statuses:
+            statuses[instance.org_id] = _status(instance.org_id)
         values = snapshot(instance, mapping)
         if changed_fields is not None and event_type == ChangeEvent.EventType.UPDATE:
-            wanted = {model._meta.get_field(f).attname for f in changed_fields}
+            wanted = {type(instance)._meta.get_field(f).attname for f in changed_fields}
             values = {k: v for k, v in values.items() if k in wanted}
-        events.append(build_event(instance, mapping, event_type, {} if event_type == "delete" else values))
+        changed = {} if event_type == "delete" else values
+        events.append(build_event(instance, mapping, event_type, changed, statuses[instance.org_id]))
     ChangeEvent.objects.bulk_create(events, batch_size=1000)
-    for org_id in {e.org_id for e in events}:
+    for org_id in {e.org_id for e in events if e.status == ChangeEvent.Status.PENDING}:
         schedule_dispatch(org_id)
     return events
 

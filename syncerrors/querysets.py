@@ -3,7 +3,7 @@
 from django.db import models
 from django.db.models import Count, Q
 
-from connectors.models import SalesforceOrg, Store
+from connectors.models import store_or_shared_of_their_orgs
 
 
 class SyncErrorQuerySet(models.QuerySet):
@@ -23,11 +23,7 @@ class SyncErrorQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Superusers see every error; staff see the errors of the stores they manage (and their orgs' shared
         records, which have no store)."""
-        if user.is_superuser:
-            return self
-        stores = Store.objects.managed_by(user).values("pk")
-        orgs = SalesforceOrg.objects.visible_to(user).values("pk")
-        return self.filter(Q(store__in=stores) | Q(store__isnull=True, org__in=orgs))
+        return store_or_shared_of_their_orgs(self, user)
 
     def with_held_count(self):
         return self.annotate(

@@ -1,4 +1,4 @@
 """Models of the sync engine, one module per concern."""
 
 from .cursors import SyncCursor  # noqa: F401
-from .events import ChangeEvent, DeliveryAttempt  # noqa: F401
+from .events import ChangeEvent, DeliveryAttempt, UnsentChange  # noqa: F401

@@ -33,6 +33,7 @@ class ChangeEvent(models.Model):
         FAILED = "failed", _("Failed")
         HELD = "held", _("Held")
         SUPERSEDED = "superseded", _("Superseded")
+        UNSENT = "unsent", _("Made while sync triggers were off")
 
     org = models.ForeignKey(SalesforceOrg, on_delete=models.CASCADE, related_name="change_events")
     store = models.ForeignKey(Store, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -103,3 +104,12 @@ class DeliveryAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_id} {'ok' if self.success else self.status_code}"
+
+
+class UnsentChange(ChangeEvent):
+    """The admin's view of changes made while an org's sync triggers were off (status "unsent")."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("change made while sync triggers were off")
+        verbose_name_plural = _("changes made while sync triggers were off")

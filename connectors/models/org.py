@@ -114,3 +114,14 @@ class Store(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+def store_or_shared_of_their_orgs(queryset, user):
+    """Rows with `store` and `org` a user may see: all for superusers; else those of the stores they manage, and
+    the shared rows (no store: Accounts, Contacts, products) of those stores' orgs. The one rule for errors and
+    change events alike."""
+    if user.is_superuser:
+        return queryset
+    stores = Store.objects.managed_by(user).values("pk")
+    orgs = SalesforceOrg.objects.visible_to(user).values("pk")
+    return queryset.filter(models.Q(store__in=stores) | models.Q(store__isnull=True, org__in=orgs))
