@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass, field
 
 from django.db import DataError, IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from .bulk_sql import insert_rows, update_rows
@@ -119,6 +120,22 @@ class Applier:
             pending.setdefault(pk, set()).update(changed or {})
         return pending
 
+    def _pending_upstream_deletes(self, unmatched: list[dict]) -> set[str]:
+        """Salesforce Ids and SCIDs of rows with no website record because the website deleted them and the delete
+        has not reached Salesforce yet: such a row must not bring the record back."""
+        if not unmatched:
+            return set()
+        ids = [r["Id"] for r in unmatched]
+        scids = [r["External_ID__c"] for r in unmatched if r.get("External_ID__c")]
+        deletes = (
+            ChangeEvent.objects.upstream()
+            .open()
+            .filter(org=self.org, model_label=self.mapping.label, event_type=ChangeEvent.EventType.DELETE)
+            .filter(Q(salesforce_id__in=ids) | Q(scid__in=scids))
+            .values_list("salesforce_id", "scid")
+        )
+        return {value for pair in deletes for value in pair if value}
+
     # --- live rows --------------------------------------------------------------------------------------------
     def _apply_live(self, live: list[dict]) -> None:
         if not live:
@@ -127,8 +144,12 @@ class Applier:
         parents = self._parents(live)
         matched = [by_sfid.get(r["Id"]) or by_scid.get(r.get("External_ID__c") or "") for r in live]
         pending = self._pending_upstream_fields([o.pk for o in matched if o is not None])
+        deleting = self._pending_upstream_deletes([r for r, o in zip(live, matched, strict=True) if o is None])
         creates, updates = [], []
         for row, existing in zip(live, matched, strict=True):
+            if existing is None and {row["Id"], row.get("External_ID__c")} & deleting:
+                self.summary.skipped += 1  # the website deleted it and the delete is on its way: it wins
+                continue
             if existing is not None and existing.salesforce_id and existing.salesforce_id != row["Id"]:
                 message = (
                     f"External_ID__c {row.get('External_ID__c')} is already the website's record for "

@@ -130,3 +130,15 @@ def test_website_pushes_come_back_as_no_downstream_write_over_5_polls(sf_org):
     assert written == 0
     assert ChangeEvent.objects.downstream().count() == downstream
     assert Contact.objects.values_list("updated_at", flat=True).get(pk=contact.pk) == before
+
+
+def test_a_poll_before_the_websites_delete_is_sent_does_not_bring_the_record_back(sf_org):
+    contact = synced_contact(sf_org)
+    contact.delete()  # the delete event waits in the outbox
+
+    summary = poll_org(sf_org.pk)
+    assert not Contact.objects.filter(scid=contact.scid).exists()
+    dispatch_org(sf_org.pk)
+
+    assert summary.created == 0
+    assert contact.scid not in {r["External_ID__c"] for r in sf_org.emulator.control.records("Contact")}
