@@ -1,4 +1,5 @@
-"""`bench downstream --records N`: N changed rows read from the emulated org and applied in one poll.
+"""`bench downstream --records N`: N changed rows read from the emulated org and applied in one poll, then five
+polls of the quiet org (rows re-read and seconds per poll: they share one SystemModstamp per 1,000 rows).
 
 Runs in a throwaway database (support.isolated): a running installation is neither written nor locked.
 """
@@ -32,10 +33,16 @@ def run(options, stdout) -> dict:
         f"  emulated org and HTTP: {figures['http_seconds']:.2f} s; engine: {engine:.2f} s "
         f"({figures['applied'] / engine if engine else 0:.0f} rows/s of engine time)"
     )
+    stdout.write(
+        f"  quiet org afterwards: rows re-read per poll {figures['quiet_rows']}, "
+        f"seconds per poll {', '.join(f'{s:.3f}' for s in figures['quiet_seconds'])}"
+    )
     return figures
 
 
 def _measure(emulator, records: int) -> dict:
+    from django.conf import settings
+
     from changeevents.downstream import poll_org
     from connectors.salesforce import client_for_org
 
@@ -60,9 +67,17 @@ def _measure(emulator, records: int) -> dict:
     started = time.perf_counter()
     summary = poll_org(org.pk, sobjects=["Account"])
     total = time.perf_counter() - started
-    return {
+    figures = {
         "applied": summary.created + summary.updated,
         "api_calls": emulator.control.call_count() - calls,
         "total_seconds": total,
         "http_seconds": spent[0],
+        "quiet_rows": [],
+        "quiet_seconds": [],
     }
+    time.sleep(settings.SCSYNC_DOWNSTREAM_OVERLAP_SECONDS + 0.1)  # as a 5 s poll interval would
+    for _ in range(5):
+        started = time.perf_counter()
+        figures["quiet_rows"].append(poll_org(org.pk, sobjects=["Account"]).rows)
+        figures["quiet_seconds"].append(time.perf_counter() - started)
+    return figures

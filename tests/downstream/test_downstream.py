@@ -153,6 +153,8 @@ def test_downstream_schedules_are_beat_rows_per_org(sf_org):
     assert f"scsync: downstream ten_minutes org {sf_org.pk}" in names
     realtime = PeriodicTask.objects.get(name=f"scsync: downstream realtime org {sf_org.pk}")
     assert realtime.interval.every == 5
+    reconcile = PeriodicTask.objects.get(name=f"scsync: downstream reconcile org {sf_org.pk}")
+    assert reconcile.task == "changeevents.tasks.reconcile_downstream_task" and reconcile.interval.every == 3600
 
 
 def test_downstream_overlapping_run_of_the_same_object_is_a_no_op(sf_org):

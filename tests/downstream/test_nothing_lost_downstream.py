@@ -3,8 +3,10 @@ late rows found by the reconciliation, quiet orgs that re-read nothing."""
 
 import copy
 import time
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 
 from changeevents.downstream import poll_org
 from changeevents.models import ChangeEvent, SyncCursor
@@ -121,10 +123,24 @@ def test_a_row_committed_5_s_late_is_missed_by_the_fast_poll_and_applied_by_the_
 
     poll_org(sf_org.pk, sobjects=["Account"])
     assert not Account.objects.filter(name="Late").exists()  # outside the fast poll's window
-    summary = poll_org(sf_org.pk, reconcile=True)
+    out = StringIO()
+    call_command("sync_down", "--org", sf_org.name, "--objects", "Account", "--reconcile", stdout=out)
 
     assert Account.objects.filter(name="Late", org=sf_org).exists()
-    assert summary.created == 1 and summary.skipped >= 1  # "On time" was re-read and skipped by hash
+    assert "created 1, updated 0, deleted 0, unchanged 1" in out.getvalue()  # "On time" skipped by hash
+    cursor = SyncCursor.objects.get(org=sf_org, sobject="Account")
+    assert cursor.last_reconciled_at is not None
+
+
+def test_the_reconciliation_task_runs_once_per_interval(sf_org):
+    from changeevents.tasks import reconcile_downstream_task
+
+    sf_org.emulator.control.create_records("Account", [{"Name": "Found"}])
+
+    first = reconcile_downstream_task(sf_org.pk, every=3600)
+    second = reconcile_downstream_task(sf_org.pk, every=3600)
+
+    assert "created 1" in first and second == "ran within half an interval"
 
 
 def test_after_a_1000_row_bulk_job_a_quiet_org_re_reads_0_rows_per_poll(sf_org, settings):

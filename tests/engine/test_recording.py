@@ -70,17 +70,18 @@ def test_recording_exception_after_change_leaves_no_event(org):
     assert not ChangeEvent.objects.exists()
 
 
-def test_recording_triggers_off_records_nothing_and_on_again_resumes_at_once(org):
+def test_recording_triggers_off_records_unsent_changes_and_on_again_resumes_at_once(org):
     account = AccountFactory(org=org)
     admin = UserFactory(is_superuser=True)
 
     set_triggers(org, False, user=admin)
     ContactFactory(org=org, account=account)
-    assert not ChangeEvent.objects.filter(model_label="storefront.contact").exists()
+    contacts = ChangeEvent.objects.filter(model_label="storefront.contact")
+    assert list(contacts.values_list("status", flat=True)) == ["unsent"]  # kept, not sent
 
     set_triggers(org, True, user=admin)
     ContactFactory(org=org, account=account)
-    assert ChangeEvent.objects.filter(model_label="storefront.contact").count() == 1
+    assert list(contacts.order_by("id").values_list("status", flat=True)) == ["unsent", "pending"]
 
 
 def test_recording_triggers_switch_is_logged_with_who(org):
