@@ -11,7 +11,7 @@ from django.core.management import call_command
 from changeevents.downstream import poll_org
 from changeevents.models import ChangeEvent, SyncCursor
 from emulators.salesforce.server import EmulatedOrg
-from storefront.models import Account, PricebookEntry, ProductOption
+from storefront.models import Account, Contact, PricebookEntry, ProductOption
 from syncerrors.models import SyncError
 
 pytestmark = pytest.mark.django_db
@@ -172,3 +172,20 @@ def test_a_cursors_error_is_shown_on_its_org_page_and_only_to_those_who_may_see_
     assert "INVALID_TYPE: no CPQ here" in admin_client.get(url).content.decode()
     response = client.get(url, follow=True)
     assert "INVALID_TYPE: no CPQ here" not in response.content.decode()
+
+
+def test_a_sandbox_sharing_record_ids_does_not_settle_the_other_orgs_waiting_rows(sf_org, another_org):
+    sandbox = another_org("Sandbox copy")  # its records get the same Ids as production's, as a sandbox copy's do
+    for org in (sf_org, sandbox):
+        (account,) = org.emulator.control.create_records("Account", [{"Name": f"{org.name} Co"}])
+        org.emulator.control.create_records("Contact", [{"LastName": "Shared", "AccountId": account}])
+    poll_org(sf_org.pk, sobjects=["Contact"])  # production's contact waits for its account
+    waiting = ChangeEvent.objects.downstream().pending().get(org=sf_org)
+
+    poll_org(sandbox.pk)  # the sandbox applies a contact with the same Id
+
+    assert ChangeEvent.objects.get(pk=waiting.pk).status == "pending"
+    assert waiting.salesforce_id in set(Contact.objects.filter(org=sandbox).values_list("salesforce_id", flat=True))
+    poll_org(sf_org.pk, sobjects=["Account"])
+    poll_org(sf_org.pk, sobjects=["Contact"])
+    assert Contact.objects.get(org=sf_org).account.name == "Emulated Co"
