@@ -79,8 +79,8 @@ class SyncedOrgAdmin(SalesforceOrgAdmin):
         obj.triggers_enabled = not wanted
         super().save_model(request, obj, form, change)
         set_triggers(obj, wanted, user=request.user, reason="Changed in the admin.")
-        count = sum(unsent_by_object(obj.pk).values())
-        if wanted and count:
+        count = sum(unsent_by_object(obj.pk).values()) if wanted else 0
+        if count:
             url = reverse("admin:changeevents_unsentchange_changelist") + f"?org__id__exact={obj.pk}"
             self.message_user(
                 request,

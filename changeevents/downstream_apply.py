@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .bulk_sql import insert_rows, update_rows
-from .failures import EventFailure, report_failures
+from .failures import EventFailure, first_line, report_failures
 from .models import ChangeEvent
 from .recording import recording_suppressed
 from .registry import SyncMapping, registry
@@ -250,11 +250,9 @@ class Applier:
                 with transaction.atomic():
                     write([record])
             except (IntegrityError, DataError) as exc:
-                reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
                 existing = record if record.pk else None
-                self._cannot_apply(
-                    record._row, "CANNOT_APPLY_DOWNSTREAM", f"the website refused it: {reason}", existing
-                )
+                message = f"the website refused it: {first_line(exc)}"
+                self._cannot_apply(record._row, "CANNOT_APPLY_DOWNSTREAM", message, existing)
             else:
                 written.append(record)
         return written

@@ -23,6 +23,12 @@ class EventFailure:
     blocked_by: ChangeEvent | None = None  # set for held events: the failed event they wait behind
 
 
+def first_line(exc: BaseException) -> str:
+    """An exception's message in one line (its first), or its type when it has none: for logs and error rows."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 FailureRecorder = Callable[[list[EventFailure]], None]
 _recorders: list[FailureRecorder] = []
 

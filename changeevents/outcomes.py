@@ -113,7 +113,9 @@ class Outcomes:
             event.processed_at = now
         self.summary.superseded += len(events)
 
-    def failure(self, events: list[ChangeEvent], failure, payload: dict, duration_ms: int = 0) -> ChangeEvent | None:
+    def attempt_failed(
+        self, events: list[ChangeEvent], failure, payload: dict, duration_ms: int = 0
+    ) -> ChangeEvent | None:
         """One attempt that failed: retried later (None) while it is transient and attempts remain, else the
         record fails (its root event is returned). The attempt is counted here, once."""
         first = events[0]

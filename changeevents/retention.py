@@ -8,6 +8,7 @@ a sync error never goes with its event (its foreign key is set to null: the erro
 from datetime import timedelta
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from .models import ChangeEvent
@@ -20,9 +21,8 @@ def prunable(now=None):
     now = now or timezone.now()
     synced_cutoff = now - timedelta(days=settings.SCSYNC_EVENT_RETENTION_DAYS)
     error_cutoff = now - timedelta(days=settings.SCSYNC_ERROR_EVENT_RETENTION_DAYS)
-    finished = ChangeEvent.objects.filter(status__in=FINISHED)
-    return finished.filter(had_error=False, processed_at__lt=synced_cutoff) | finished.filter(
-        had_error=True, processed_at__lt=error_cutoff
+    return ChangeEvent.objects.filter(status__in=FINISHED).filter(
+        Q(had_error=False, processed_at__lt=synced_cutoff) | Q(had_error=True, processed_at__lt=error_cutoff)
     )
 
 

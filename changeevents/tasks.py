@@ -13,6 +13,7 @@ from django.db import InterfaceError, OperationalError
 from connectors.leases import LeaseLost, ran_recently
 from connectors.models import SalesforceOrg
 
+from .failures import first_line
 from .upstream import take_turn
 from .wakeups import sweep
 
@@ -26,8 +27,7 @@ def _ends_cleanly(what: str):
     try:
         yield
     except (OperationalError, InterfaceError) as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        logger.warning("%s: database connection lost (%s); its claims return within one lease", what, reason)
+        logger.warning("%s: database connection lost (%s); its claims return within one lease", what, first_line(exc))
     except LeaseLost:
         logger.warning("%s: lease lost to another run; stopped", what)
 

@@ -4,6 +4,8 @@ Nothing changed while the triggers were off is dropped silently."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.db import transaction
 from django.db.models import Count
@@ -60,19 +62,18 @@ def discard(events, user=None) -> int:
 def _settle(unsent, user, message: str, send: bool = False) -> int:
     with transaction.atomic():
         rows = list(unsent.select_for_update().values_list("pk", "org_id"))
-        ids, orgs = [pk for pk, _ in rows], {org for _, org in rows}
+        ids, per_org = [pk for pk, _ in rows], Counter(org for _, org in rows)
         now = timezone.now()
         chosen = ChangeEvent.objects.filter(pk__in=ids)
         if send:
             chosen.update(status=Status.PENDING, next_attempt_at=now)
-            for org_id in orgs:
+            for org_id in per_org:
                 wake_upstream_after_commit(org_id)
         else:
             who = f" by {user}" if user is not None else ""
             chosen.update(status=Status.SUPERSEDED, processed_at=now, last_message=f"Discarded{who}.")
-        if user is not None and ids:
-            for org_id in orgs:
-                count = sum(1 for _, org in rows if org == org_id)
+        if user is not None:
+            for org_id, count in per_org.items():
                 LogEntry.objects.log_actions(
                     user_id=user.pk,
                     queryset=SalesforceOrg.objects.filter(pk=org_id),

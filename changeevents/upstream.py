@@ -304,7 +304,7 @@ class BatchDispatcher:
 
     def _failed(self, events, failure, payload, duration=0) -> None:
         """A transient failure is retried later while attempts remain; any other fails the record (held after)."""
-        root = self.outcomes.failure(events, failure, payload, duration)
+        root = self.outcomes.attempt_failed(events, failure, payload, duration)
         if root is not None:
             self.failed_records[(root.model_label, root.object_pk)] = root
 

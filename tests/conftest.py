@@ -59,17 +59,9 @@ def store_staff(db, store):
 def sf_org(db, emulated_org, monkeypatch):
     """An org whose client talks to the emulated org over HTTPS (credentials through env vars, as in production)."""
     from connectors.salesforce import forget_clients
-    from tests.factories import SalesforceOrgFactory
+    from tests.factories import connected_org
 
-    monkeypatch.setenv("SF_TEST_INSTANCE_URL", emulated_org.instance_url)
-    monkeypatch.setenv("SF_TEST_SESSION_ID", emulated_org.session_id)
-    monkeypatch.setenv("SF_TEST_CA_FILE", str(emulated_org.ca_file))
-    monkeypatch.setenv("SF_TEST_CONSUMER_KEY", "scsync-tests")
-    monkeypatch.setenv("SF_TEST_CONSUMER_SECRET", "scsync-tests-secret")
-    forget_clients()
-    org = SalesforceOrgFactory(name="Emulated", auth_method="session", credentials_env_prefix="SF_TEST")
-    org.emulator = emulated_org
-    yield org
+    yield connected_org(monkeypatch, emulated_org, "Emulated", "SF_TEST")
     forget_clients()
 
 

@@ -197,3 +197,18 @@ def point_celery_at(monkeypatch, url: str) -> None:
     monkeypatch.setattr(outage, "down_since", None)
     monkeypatch.setattr(outage, "retry_at", 0.0)
     assert app.conf.broker_url == url
+
+
+def connected_org(monkeypatch, emulated, name: str, prefix: str):
+    """A SalesforceOrg named `name` whose credentials (env vars under `prefix`) reach the `emulated` org."""
+    from connectors.salesforce import forget_clients
+
+    monkeypatch.setenv(f"{prefix}_INSTANCE_URL", emulated.instance_url)
+    monkeypatch.setenv(f"{prefix}_SESSION_ID", emulated.session_id)
+    monkeypatch.setenv(f"{prefix}_CA_FILE", str(emulated.ca_file))
+    monkeypatch.setenv(f"{prefix}_CONSUMER_KEY", "scsync-tests")
+    monkeypatch.setenv(f"{prefix}_CONSUMER_SECRET", "scsync-tests-secret")
+    forget_clients()
+    org = SalesforceOrgFactory(name=name, auth_method="session", credentials_env_prefix=prefix)
+    org.emulator = emulated
+    return org

@@ -21,23 +21,14 @@ pytestmark = pytest.mark.django_db
 def another_org(db, monkeypatch):
     """Start another emulated org (optionally with its own schema) and a SalesforceOrg row talking to it."""
     from connectors.salesforce import forget_clients
-    from tests.factories import SalesforceOrgFactory
+    from tests.factories import connected_org
 
     started = []
 
     def start(name: str, schema: dict | None = None):
         emulated = EmulatedOrg(schema=schema).start()
         started.append(emulated)
-        prefix = f"SF_OTHER{len(started)}"
-        monkeypatch.setenv(f"{prefix}_INSTANCE_URL", emulated.instance_url)
-        monkeypatch.setenv(f"{prefix}_SESSION_ID", emulated.session_id)
-        monkeypatch.setenv(f"{prefix}_CA_FILE", str(emulated.ca_file))
-        monkeypatch.setenv(f"{prefix}_CONSUMER_KEY", "scsync-tests")
-        monkeypatch.setenv(f"{prefix}_CONSUMER_SECRET", "scsync-tests-secret")
-        forget_clients()
-        org = SalesforceOrgFactory(name=name, auth_method="session", credentials_env_prefix=prefix)
-        org.emulator = emulated
-        return org
+        return connected_org(monkeypatch, emulated, name, f"SF_OTHER{len(started)}")
 
     yield start
     for emulated in started:

@@ -145,3 +145,53 @@ def test_admin_two_tenants_org_and_connector_pages_and_sync_now(
     connectors = client.get(reverse("admin:connectors_catalogconnector_changelist"))
     assert list(connectors.context["cl"].queryset) == [mine]
     assert client.get(reverse("admin:connectors_catalogconnector_change", args=[foreign.pk])).status_code == 302
+
+
+def test_admin_two_tenants_unsent_changes_and_downstream_cursors(client, admin_client, store, store_staff):
+    from django.contrib.auth.models import Permission
+
+    from changeevents.models import ChangeEvent, SyncCursor
+    from changeevents.triggers import set_triggers
+    from tests.factories import AccountFactory
+
+    # given staff of one store who may view and change orgs and unsent changes; a sibling store of the same org
+    # that they do not manage, and a second tenant; changes made in both orgs while their triggers were off
+    store_staff.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label__in=["connectors", "changeevents"])
+    )
+    sibling, theirs = StoreFactory(org=store.org), StoreFactory()
+    for org in (store.org, theirs.org):
+        set_triggers(org, False)
+        SyncCursor.objects.create(org=org, sobject="Account", last_error=f"INVALID_TYPE in {org.name}")
+    shared = AccountFactory(org=store.org)  # shared by the org's stores
+    LeadFactory(store=store, org=store.org, last_name="Mine")
+    LeadFactory(store=sibling, org=store.org, last_name="Sibling")
+    AccountFactory(org=theirs.org)
+    for org in (store.org, theirs.org):
+        set_triggers(org, True)
+    unsent = ChangeEvent.objects.unsent()
+    mine = set(unsent.filter(org=store.org).exclude(store=sibling).values_list("pk", flat=True))
+    not_mine = set(unsent.values_list("pk", flat=True)) - mine
+    assert len(mine) == 2 and len(not_mine) == 2
+    client.force_login(store_staff)
+    url = reverse("admin:changeevents_unsentchange_changelist")
+
+    # then the list shows their store's change and their org's shared record only
+    page = client.get(url)
+    assert {e.pk for e in page.context["cl"].queryset} == mine
+    assert shared.scid in page.content.decode()
+    # the org filter offers only orgs in their list (one org: Django then leaves the filter out), never the other
+    offered = [pk for f in page.context["cl"].filter_specs if f.field_path == "org" for pk, _ in f.lookup_choices]
+    assert set(offered) <= {store.org.pk} and theirs.org.name not in page.content.decode()
+    # another tenant's or the sibling store's change page is not reachable (a superuser's opens)
+    for pk in not_mine:
+        assert client.get(reverse("admin:changeevents_unsentchange_change", args=[pk])).status_code == 302
+        assert admin_client.get(reverse("admin:changeevents_unsentchange_change", args=[pk])).status_code == 200
+    # forged ids catch up and discard nothing outside their scope
+    client.post(url, {"action": "send_now", "_selected_action": list(not_mine)})
+    client.post(url, {"action": "discard_changes", "_selected_action": list(not_mine)})
+    assert set(unsent.values_list("pk", flat=True)) == mine | not_mine
+    # the cursors inline shows their org's errors; the other org's page stays closed
+    own_org = client.get(reverse("admin:connectors_salesforceorg_change", args=[store.org.pk])).content.decode()
+    assert f"INVALID_TYPE in {store.org.name}" in own_org and f"INVALID_TYPE in {theirs.org.name}" not in own_org
+    assert client.get(reverse("admin:connectors_salesforceorg_change", args=[theirs.org.pk])).status_code == 302
