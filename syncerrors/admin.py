@@ -47,6 +47,17 @@ def message_result(model_admin, request, result) -> None:
         % {"count": result.requeued_count},
         messages.SUCCESS if result.requeued_count else messages.WARNING,
     )
+    if result.hidden_held:
+        model_admin.message_user(
+            request,
+            ngettext(
+                "%(count)d held error in a store you cannot see was left alone.",
+                "%(count)d held errors in stores you cannot see were left alone.",
+                result.hidden_held,
+            )
+            % {"count": result.hidden_held},
+            messages.WARNING,
+        )
     for error in result.still_held:
         model_admin.message_user(
             request,

@@ -1,4 +1,9 @@
-"""CSV export of the console's filtered errors."""
+"""CSV export of the console's filtered errors.
+
+Every cell that a spreadsheet would read as a formula (it starts with =, +, -, @, a tab or a carriage return) gets a
+leading apostrophe: a Salesforce error message, a SCID or a payload value is text, never a formula (OWASP's
+"CSV injection" advice).
+"""
 
 import csv
 from collections.abc import Iterable
@@ -18,6 +23,15 @@ COLUMNS = [
 ]
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value) -> str:
+    """The text of one cell, neutralised when a spreadsheet would evaluate it."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 class _Echo:
     def write(self, value):
         return value
@@ -29,7 +43,7 @@ def errors_csv_response(errors: Iterable, filename: str = "sync-errors.csv") -> 
     def rows():
         yield writer.writerow([title for title, _ in COLUMNS])
         for error in errors:
-            yield writer.writerow(["" if getattr(error, f) is None else str(getattr(error, f)) for _, f in COLUMNS])
+            yield writer.writerow([cell(getattr(error, f)) for _, f in COLUMNS])
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -18,6 +18,7 @@ from .models import SyncError
 class ResyncResult:
     requeued: list[SyncError] = field(default_factory=list)
     still_held: list[SyncError] = field(default_factory=list)  # held behind an error that was not selected
+    hidden_held: int = 0  # held errors in stores the user cannot see, left alone
 
     @property
     def requeued_count(self) -> int:
@@ -25,12 +26,17 @@ class ResyncResult:
 
 
 def resync_errors(errors, user=None, duplicate_rule_bypass: bool = False) -> ResyncResult:
-    """Re-queue the given unresolved errors and every error they hold back.
+    """Re-queue the given unresolved errors and every error they hold back, among those `user` may see.
 
     A held error whose root was not selected stays held (re-sending it would only be held again) and is
-    reported in `still_held`. Errors re-queued are marked resolved by `user`; a new failure makes a new error.
+    reported in `still_held`. A held error in a store the user cannot see is left alone and counted in
+    `hidden_held`. Errors re-queued are marked resolved by `user`; a new failure makes a new error. Without a
+    user (the `resync` command, run by whoever runs the installation) every error is in reach.
     """
-    selected = list(SyncError.objects.unresolved().filter(pk__in=[e.pk for e in errors]).select_related("held_by"))
+    visible = SyncError.objects.unresolved()
+    if user is not None:
+        visible = visible.visible_to(user)
+    selected = list(visible.filter(pk__in=[e.pk for e in errors]).select_related("held_by"))
     selected_ids = {e.pk for e in selected}
     result = ResyncResult()
     roots = []
@@ -39,7 +45,10 @@ def resync_errors(errors, user=None, duplicate_rule_bypass: bool = False) -> Res
             result.still_held.append(error)
         else:
             roots.append(error)
-    to_requeue = _with_held(roots)
+    held = _with_held(roots)
+    visible_ids = set(visible.filter(pk__in=list(held)).values_list("pk", flat=True))
+    to_requeue = [e for pk, e in held.items() if pk in visible_ids]
+    result.hidden_held = len(held) - len(to_requeue)
     with transaction.atomic():
         now = timezone.now()
         SyncError.objects.filter(pk__in=[e.pk for e in to_requeue]).update(resolved_at=now, resolved_by=user)
@@ -65,15 +74,15 @@ def resync_errors(errors, user=None, duplicate_rule_bypass: bool = False) -> Res
     return result
 
 
-def _with_held(roots: list[SyncError]) -> list[SyncError]:
-    """The roots and, transitively, every unresolved error they hold back."""
+def _with_held(roots: list[SyncError]) -> dict[int, SyncError]:
+    """The roots and, transitively, every unresolved error they hold back (seen or not), by id."""
     found = {e.pk: e for e in roots}
     frontier = list(found)
     while frontier:
         children = list(SyncError.objects.unresolved().filter(held_by_id__in=frontier).exclude(pk__in=list(found)))
         frontier = [c.pk for c in children]
         found.update({c.pk: c for c in children})
-    return list(found.values())
+    return found
 
 
 def resync_status_code(status_code: str, errors_visible, user=None) -> ResyncResult:

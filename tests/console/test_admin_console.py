@@ -197,3 +197,22 @@ def test_console_store_staff_without_resync_permission_cannot_resync(client, sto
 
     assert response.status_code == 403
     assert SyncError.objects.get(pk=mine.pk).resolved_at is None
+
+
+def test_console_resync_leaves_held_errors_of_stores_the_user_cannot_see(client, store, store_staff):
+    contact, shared_root = failed_contact(store)
+    SyncError.objects.filter(pk=shared_root.pk).update(store=None)  # a Contact is the org's, not a store's
+    ChangeEvent.objects.filter(pk=shared_root.event_id).update(store=None)
+    mine = held_order(store, contact, shared_root)
+    theirs = held_order(StoreFactory(org=store.org), contact, shared_root)
+    client.force_login(store_staff)
+
+    response = client.post(
+        reverse(LIST), {"action": "resync_selected", "_selected_action": [shared_root.pk]}, follow=True
+    )
+
+    content = response.content.decode()
+    assert "2 errors were re-queued." in content
+    assert "1 held error in a store you cannot see was left alone." in content
+    assert set(SyncError.objects.unresolved().values_list("pk", flat=True)) == {theirs.pk}
+    assert ChangeEvent.objects.get(pk=theirs.event_id).status == "held"

@@ -51,3 +51,18 @@ def test_console_page_needs_a_staff_login(client):
     response = client.get(reverse("syncerrors:error_list"))
 
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_console_page_csv_neutralises_formulas_in_every_column(admin_client, store):
+    failed_contact(store, code="=HYPERLINK", message='=HYPERLINK("http://evil.example","x")')
+    failed_contact(store, code="+SUM", message="@cmd|' /C calc'!A0")
+    failed_contact(store, code="-1", message="\tTAB")
+
+    response = admin_client.get(reverse("syncerrors:error_csv"))
+
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    cells = [cell for row in rows[1:] for cell in (row[5], row[6])]
+    assert sorted(cells) == sorted(
+        ["'=HYPERLINK", "'=HYPERLINK(\"http://evil.example\",\"x\")", "'+SUM", "'@cmd|' /C calc'!A0", "'-1", "'\tTAB"]
+    )
+    assert all(not cell.startswith(("=", "+", "-", "@", "\t")) for row in rows for cell in row)
