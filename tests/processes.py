@@ -128,7 +128,8 @@ class StandaloneOrg:
 
     def control(self, method: str, **arguments):
         url = f"{self.connection['instance_url']}/_emulator/{method}"
-        response = requests.post(url, json=arguments, verify=self.connection["ca_file"], timeout=60)
+        token = {"X-Emulator-Token": self.connection["control_token"]}
+        response = requests.post(url, json=arguments, headers=token, verify=self.connection["ca_file"], timeout=60)
         response.raise_for_status()
         return response.json()["result"]
 

@@ -37,7 +37,8 @@ def serve(options) -> None:
     print(f"Emulated Salesforce org at {org.instance_url}")
     print(f"  session id: {org.session_id}")
     print(f"  CA file:    {org.published_ca_file}")
-    print(f"  control:    {org.instance_url}/_emulator/ (see docs/salesforce-emulator.md)", flush=True)
+    print(f"  control:    {org.instance_url}/_emulator/ (see docs/salesforce-emulator.md)")
+    print(f"  control token (header X-Emulator-Token): {org.control_token}", flush=True)
     if options.connection_file:
         print(f"  connection: {options.connection_file}", flush=True)
     try:

@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import trustme
 
+from ..access import CONTROL_TOKEN_HEADER, CONTROL_TOKEN_REFUSED, new_control_token, token_matches, write_private
 from .control import Control
 from .org import OrgState
 from .records import RequestError
@@ -45,7 +46,7 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             if split.path.startswith(CONTROL_PREFIX):
                 query = {k: v[-1] for k, v in parse_qs(split.query, keep_blank_values=True).items()}
-                response = self.server.control.handle_http(self.command, split.path[len(CONTROL_PREFIX) :], body, query)
+                response = self._control(split.path[len(CONTROL_PREFIX) :], body, query)
             elif split.path.rstrip("/") == "/services/oauth2/token":
                 response = self._token(body)
             elif split.path.startswith(API_PREFIX):
@@ -62,6 +63,11 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception as exc:  # an emulator bug must still answer like an org would
             response = Response(500, [{"errorCode": "UNKNOWN_EXCEPTION", "message": f"emulator error: {exc!r}"}])
         self._write(response, org)
+
+    def _control(self, name: str, body: bytes, query: dict) -> Response:
+        if not token_matches(self.server.control_token, self.headers.get(CONTROL_TOKEN_HEADER)):
+            return Response(401, {"error": CONTROL_TOKEN_REFUSED})
+        return self.server.control.handle_http(self.command, name, body, query)
 
     def _api(self, org: OrgState, split, body: bytes) -> Response | None:
         rest = split.path[len(API_PREFIX) :]
@@ -169,6 +175,7 @@ class EmulatedOrg:
         connection_file: str | Path | None = None,
         verbose: bool = False,
         host: str = "127.0.0.1",
+        control_token: str | None = None,
     ):
         self.host, self.port = host, port
         self.state_file = Path(state_file) if state_file else None
@@ -176,6 +183,7 @@ class EmulatedOrg:
         self.org = OrgState(schema=schema)
         self.control = Control(self.org)
         self.verbose = verbose
+        self.control_token = control_token or new_control_token()
         self._seed, self._rules = seed, rules
         self._dirty = threading.Event()
         self._stopping = threading.Event()
@@ -193,7 +201,7 @@ class EmulatedOrg:
         self.port = self.server.server_address[1]
         self.instance_url = f"https://{self.host}:{self.port}"
         self.server.org, self.server.control, self.server.verbose = self.org, self.control, self.verbose
-        self.server.instance_url = self.instance_url
+        self.server.instance_url, self.server.control_token = self.instance_url, self.control_token
         self.server.mark_dirty = self._dirty.set
         self._load_initial_state()
         self.session_id = self.org.new_session()
@@ -228,7 +236,8 @@ class EmulatedOrg:
             self.connection_file.parent.mkdir(parents=True, exist_ok=True)
             ca_copy = self.published_ca_file
             ca_copy.write_bytes(self.ca_file.read_bytes())
-            self.connection_file.write_text(
+            write_private(
+                self.connection_file,
                 json.dumps(
                     {
                         "instance_url": self.instance_url,
@@ -236,9 +245,10 @@ class EmulatedOrg:
                         "ca_file": str(ca_copy),
                         "client_id": "scsync-emulator",
                         "client_secret": "scsync-emulator-secret",
+                        "control_token": self.control_token,
                     },
                     indent=2,
-                )
+                ),
             )
 
     def _spawn(self, target) -> None:
@@ -254,9 +264,8 @@ class EmulatedOrg:
 
     def save(self) -> None:
         if self.state_file:
-            self.state_file.parent.mkdir(parents=True, exist_ok=True)
             temporary = self.state_file.with_suffix(".tmp")
-            temporary.write_text(json.dumps(self.org.dump()))
+            write_private(temporary, json.dumps(self.org.dump()))
             temporary.replace(self.state_file)
 
     def stop(self) -> None:

@@ -17,6 +17,7 @@ def main() -> None:
     shop = EmulatedShop(port=options.port, access_token=options.token, ca_copy=options.ca_file).start()
     print(f"Emulated Shopify shop at {shop.shop_url}")
     print(f"  access token: {shop.access_token}")
+    print(f"  control token (header X-Emulator-Token): {shop.control_token}")
     print(f"  CA file:      {shop.ca_copy or shop.ca_file}", flush=True)
     try:
         wait_for_stop()

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import trustme
 
+from ..access import CONTROL_TOKEN_HEADER, CONTROL_TOKEN_REFUSED, new_control_token, token_matches
 from .shop import Shop
 
 COSTS = {"productSet": 10.0, "productDelete": 10.0, "products": 5.0}
@@ -30,6 +31,8 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         shop: Shop = self.server.shop
         if self.path.startswith("/_emulator/"):
+            if not token_matches(self.server.control_token, self.headers.get(CONTROL_TOKEN_HEADER)):
+                return self._send(401, {"error": CONTROL_TOKEN_REFUSED})
             return self._control(self.path[len("/_emulator/") :].strip("/"), body)
         if not re.match(r"^/admin/api/[\w-]+/graphql\.json$", self.path):
             return self._send(404, {"errors": "Not Found"})
@@ -135,12 +138,14 @@ class EmulatedShop:
         restore_rate: float = 100.0,
         access_token: str | None = None,
         ca_copy: str | Path | None = None,
+        control_token: str | None = None,
     ):
         self.port = port
         self.shop = Shop(maximum, restore_rate)
         self.control = ShopControl(self.shop)
         self.access_token = access_token or "shpat_" + secrets.token_hex(16)
         self.ca_copy = Path(ca_copy) if ca_copy else None
+        self.control_token = control_token or new_control_token()
         self._tmp = tempfile.TemporaryDirectory(prefix="shop-emulator-")
         self.ca_file = Path(self._tmp.name) / "ca.pem"
 
@@ -156,6 +161,7 @@ class EmulatedShop:
         self.server.daemon_threads = True
         self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
         self.server.shop, self.server.control, self.server.access_token = self.shop, self.control, self.access_token
+        self.server.control_token = self.control_token
         self.port = self.server.server_address[1]
         self.shop_url = f"https://127.0.0.1:{self.port}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()

@@ -216,3 +216,4 @@ def test_console_resync_leaves_held_errors_of_stores_the_user_cannot_see(client,
     assert "1 held error in a store you cannot see was left alone." in content
     assert set(SyncError.objects.unresolved().values_list("pk", flat=True)) == {theirs.pk}
     assert ChangeEvent.objects.get(pk=theirs.event_id).status == "held"
+    assert ChangeEvent.objects.get(pk=mine.event_id).status == "pending"

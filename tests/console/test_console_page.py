@@ -63,6 +63,6 @@ def test_console_page_csv_neutralises_formulas_in_every_column(admin_client, sto
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     cells = [cell for row in rows[1:] for cell in (row[5], row[6])]
     assert sorted(cells) == sorted(
-        ["'=HYPERLINK", "'=HYPERLINK(\"http://evil.example\",\"x\")", "'+SUM", "'@cmd|' /C calc'!A0", "'-1", "'\tTAB"]
+        ["'=HYPERLINK", '\'=HYPERLINK("http://evil.example","x")', "'+SUM", "'@cmd|' /C calc'!A0", "'-1", "'\tTAB"]
     )
     assert all(not cell.startswith(("=", "+", "-", "@", "\t")) for row in rows for cell in row)

@@ -316,6 +316,7 @@ def test_api_oauth_token_issues_sessions_and_unknown_sessions_get_401(emulated_o
 def test_api_control_over_http(emulated_org):
     session = requests.Session()
     session.verify, session.trust_env = str(emulated_org.ca_file), False
+    session.headers["X-Emulator-Token"] = emulated_org.control_token
     base = f"{emulated_org.instance_url}/_emulator"
 
     added = session.post(f"{base}/add_rule", json={"rule": {"type": "unknown", "object": "Case"}})
@@ -330,6 +331,7 @@ def test_api_control_over_http(emulated_org):
 def test_api_control_reads_answer_get_with_query_arguments(emulated_org):
     session = requests.Session()
     session.verify, session.trust_env = str(emulated_org.ca_file), False
+    session.headers["X-Emulator-Token"] = emulated_org.control_token
     base = f"{emulated_org.instance_url}/_emulator"
     kept, gone = emulated_org.control.create_records("Contact", [{"LastName": "Kept"}, {"LastName": "Gone"}])
     emulated_org.control.delete_records("Contact", [gone])
@@ -349,6 +351,7 @@ def test_api_control_reads_answer_get_with_query_arguments(emulated_org):
 def test_api_control_removes_a_rule_by_name(emulated_org):
     session = requests.Session()
     session.verify, session.trust_env = str(emulated_org.ca_file), False
+    session.headers["X-Emulator-Token"] = emulated_org.control_token
     base = f"{emulated_org.instance_url}/_emulator"
     session.post(f"{base}/add_rule", json={"rule": {"name": "no-x", "type": "validation", "object": "Lead",
                                                     "condition": "LastName = 'X'", "message": "no X"}})  # fmt: skip
@@ -382,3 +385,42 @@ def test_api_state_file_keeps_the_org_across_restarts(tmp_path):
     assert [r["Name"] for r in records] == ["Persisted"]
     assert created["id"] != records[0]["Id"]
     assert json.loads(state.read_text())["records"]["Account"]
+
+
+def test_api_control_needs_the_token_printed_at_start_and_files_are_private(tmp_path, emulated_shop):
+    """The control API of the org and of the shop answers 401 without the control token; the connection and state
+    files are readable by their owner only."""
+    connection_file, state = tmp_path / "old" / "connection.json", tmp_path / "org.json"
+    connection_file.parent.mkdir()
+    connection_file.write_text("{}")
+    connection_file.chmod(0o644)  # left by an older run: rewritten private
+    with EmulatedOrg(connection_file=connection_file, state_file=state) as org:
+        org.control.create_records("Contact", [{"LastName": "Secret"}])
+        org.save()
+        written = json.loads(connection_file.read_text())
+        base = f"{org.instance_url}/_emulator"
+        bare = requests.get(f"{base}/records", params={"sobject": "Contact"}, verify=str(org.ca_file))
+        wrong = requests.post(f"{base}/reset", headers={"X-Emulator-Token": "guess"}, verify=str(org.ca_file))
+        right = requests.get(
+            f"{base}/records",
+            params={"sobject": "Contact"},
+            headers={"X-Emulator-Token": written["control_token"]},
+            verify=str(org.ca_file),
+        )
+        kept = org.control.records("Contact")
+    shop_base = f"{emulated_shop.shop_url}/_emulator"
+    shop_bare = requests.post(f"{shop_base}/products", json={}, verify=str(emulated_shop.ca_file))
+    shop_right = requests.post(
+        f"{shop_base}/products",
+        json={},
+        headers={"X-Emulator-Token": emulated_shop.control_token},
+        verify=str(emulated_shop.ca_file),
+    )
+
+    assert bare.status_code == 401 and "X-Emulator-Token" in bare.json()["error"] and "Secret" not in bare.text
+    assert wrong.status_code == 401 and [r["LastName"] for r in kept] == ["Secret"]
+    assert right.status_code == 200 and right.json()["result"][0]["LastName"] == "Secret"
+    assert written["control_token"] == org.control_token
+    assert connection_file.stat().st_mode & 0o777 == 0o600
+    assert state.stat().st_mode & 0o777 == 0o600
+    assert shop_bare.status_code == 401 and shop_right.status_code == 200
