@@ -1,19 +1,16 @@
 """Media imports: fetch a product's media URL, store it content-addressed, and set the product's CDN URL.
 
-http(s), file: and data: URLs are accepted, within a size limit and a list of content types. A failed
-import keeps the old CDN URL and becomes a sync error with a clear message, so the console shows it.
+What may be fetched is media_urls' policy (http(s) from public hosts; file: and data: in development), within a
+size limit and a list of content types. A failed import keeps the old CDN URL and becomes a sync error with a clear
+message, so the console shows it; a failure of this machine (an OSError reading or storing) is logged here and
+shown without local detail.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
-import mimetypes
-from pathlib import Path
-from urllib.parse import unquote, urlsplit
+import logging
 
-import requests
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -24,14 +21,13 @@ from changeevents.failures import EventFailure, report_failures
 from changeevents.models import ChangeEvent
 from connectors.broker import publish
 
+from .media_urls import MediaError, fetch
 from .models import MediaImport, Product
+
+logger = logging.getLogger(__name__)
 
 MEDIA_IMPORT_FAILED = "MEDIA_IMPORT_FAILED"
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/gif": "gif"}
-
-
-class MediaError(Exception):
-    """Why a media URL could not be imported (the message is shown in the console)."""
 
 
 def queue_import(product: Product) -> MediaImport | None:
@@ -43,59 +39,6 @@ def queue_import(product: Product) -> MediaImport | None:
     # by name: the task module imports this one; publish never makes the save wait on the broker
     transaction.on_commit(lambda: publish("storefront.tasks.import_media_task", args=[media_import.pk]))
     return media_import
-
-
-def _read_http(url: str, limit: int) -> tuple[bytes, str]:
-    try:
-        with requests.get(url, stream=True, timeout=(5, 30)) as response:
-            if response.status_code != 200:
-                raise MediaError(f"the server answered HTTP {response.status_code} for {url}")
-            declared = int(response.headers.get("Content-Length") or 0)
-            if declared > limit:
-                raise MediaError(f"the file is {declared} bytes; the limit is {limit}")
-            body = bytearray()
-            for chunk in response.iter_content(65536):
-                body += chunk
-                if len(body) > limit:
-                    raise MediaError(f"the file is larger than the limit of {limit} bytes")
-            return bytes(body), response.headers.get("Content-Type", "").split(";")[0].strip()
-    except requests.RequestException as exc:
-        raise MediaError(f"could not fetch {url}: {exc}") from exc
-
-
-def _read_file(url: str, limit: int) -> tuple[bytes, str]:
-    path = Path(unquote(urlsplit(url).path))
-    if not path.is_file():
-        raise MediaError(f"no such file: {path}")
-    if path.stat().st_size > limit:
-        raise MediaError(f"the file is {path.stat().st_size} bytes; the limit is {limit}")
-    return path.read_bytes(), mimetypes.guess_type(path.name)[0] or ""
-
-
-def _read_data(url: str, limit: int) -> tuple[bytes, str]:
-    header, _, payload = url[5:].partition(",")
-    content_type = header.split(";")[0]
-    try:
-        body = base64.b64decode(payload, validate=True) if header.endswith(";base64") else unquote(payload).encode()
-    except (binascii.Error, ValueError) as exc:
-        raise MediaError(f"the data URL is not valid base64: {exc}") from exc
-    if len(body) > limit:
-        raise MediaError(f"the file is {len(body)} bytes; the limit is {limit}")
-    return body, content_type
-
-
-def fetch(url: str) -> tuple[bytes, str]:
-    """The bytes and content type behind a media URL; raises MediaError naming what is wrong."""
-    limit = settings.SCSYNC_MEDIA_MAX_BYTES
-    scheme = urlsplit(url).scheme.lower()
-    readers = {"http": _read_http, "https": _read_http, "file": _read_file, "data": _read_data}
-    if scheme not in readers:
-        raise MediaError(f"unsupported URL scheme {scheme!r}: use http(s), file or data URLs")
-    body, content_type = readers[scheme](url, limit)
-    if content_type not in settings.SCSYNC_MEDIA_CONTENT_TYPES:
-        allowed = ", ".join(settings.SCSYNC_MEDIA_CONTENT_TYPES)
-        raise MediaError(f"content type {content_type or 'unknown'!r} is not allowed (allowed: {allowed})")
-    return body, content_type
 
 
 def store(body: bytes, content_type: str) -> tuple[str, str]:
@@ -118,6 +61,10 @@ def import_media(import_id: int) -> MediaImport:
         digest, path = store(body, content_type)
     except MediaError as exc:
         _failed(media_import, str(exc))
+        return media_import
+    except OSError:
+        logger.exception("media import %s: reading or storing failed", media_import.pk)
+        _failed(media_import, "the file could not be read or stored on this server (the worker's log has why)")
         return media_import
     with transaction.atomic():
         media_import.status, media_import.sha256, media_import.stored_path = MediaImport.Status.DONE, digest, path

@@ -1,8 +1,6 @@
 """Sync triggers: the switch, composite keys, inventory, media imports, and catching up."""
 
 import base64
-import http.server
-import threading
 from decimal import Decimal
 from io import StringIO
 
@@ -17,11 +15,9 @@ from storefront.models import MediaImport, Order, OrderItem, Product
 from syncerrors.models import SyncError
 from syncerrors.resync import resync_errors
 from tests.factories import OrderFactory, PricebookEntryFactory, ProductFactory, UserFactory
+from tests.triggers.media_server import PNG
 
 pytestmark = pytest.mark.django_db
-PNG = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
-)
 
 
 def test_triggers_command_switches_and_reports(org):
@@ -68,7 +64,7 @@ def test_triggers_assign_composite_keys(org):
 
 
 def test_triggers_off_skip_keys_stock_and_media_and_catch_up_when_on(org, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+    settings.MEDIA_ROOT, settings.SCSYNC_MEDIA_ALLOW_LOCAL_URLS = tmp_path, True
     product = ProductFactory(org=org, stock_level=10)
     set_triggers(org, False)
     entry = PricebookEntryFactory(org=org, product=product)
@@ -114,37 +110,6 @@ def test_triggers_inventory_once_per_line_and_cancel_restores_once_after_a_resyn
     assert ChangeEvent.objects.filter(model_label="storefront.product", changed_fields__has_key="stock_level").exists()
 
 
-class _MediaServer(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        if self.path == "/logo.png":
-            self.send_response(200)
-            self.send_header("Content-Type", "image/png")
-            self.send_header("Content-Length", str(len(PNG)))
-            self.end_headers()
-            self.wfile.write(PNG)
-        elif self.path == "/page.html":
-            body = b"<html></html>"
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-        else:
-            self.send_error(404)
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def media_server():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _MediaServer)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-
-
 def test_media_import_from_http_stores_content_addressed_and_sets_cdn_url(org, settings, tmp_path, media_server):
     settings.MEDIA_ROOT, settings.CDN_BASE_URL = tmp_path, "https://cdn.example.com/media/"
     product = ProductFactory(org=org, media_url=f"{media_server}/logo.png")
@@ -181,7 +146,7 @@ def test_media_import_failure_keeps_the_cdn_url_and_shows_in_the_console(
 
 
 def test_media_import_size_limit_and_schemes(org, settings, tmp_path):
-    settings.MEDIA_ROOT, settings.SCSYNC_MEDIA_MAX_BYTES = tmp_path, 10
+    settings.MEDIA_ROOT, settings.SCSYNC_MEDIA_MAX_BYTES, settings.SCSYNC_MEDIA_ALLOW_LOCAL_URLS = tmp_path, 10, True
     image = tmp_path / "big.png"
     image.write_bytes(PNG)
     too_big = ProductFactory(org=org, media_url=f"file://{image}")
@@ -191,8 +156,8 @@ def test_media_import_size_limit_and_schemes(org, settings, tmp_path):
     import_media(MediaImport.objects.get(product=ftp).pk)
 
     messages = sorted(SyncError.objects.values_list("message", flat=True))
-    assert any("the limit is 10" in m for m in messages)
-    assert any("unsupported URL scheme 'ftp'" in m for m in messages)
+    assert any("larger than the limit of 10 bytes" in m for m in messages)
+    assert any("unsupported URL scheme 'ftp': use http(s) URLs" in m for m in messages)
 
 
 def test_triggers_set_without_user_logs_no_entry_but_keeps_time(org):
