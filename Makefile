@@ -32,9 +32,11 @@ test: install
 	@printf '%s\n' \
 		"# Local development settings written by make run (it never overwrites this file; delete it to start over)." \
 		"DJANGO_DEBUG=1" \
+		"SCSYNC_ALLOW_LOOPBACK=1" \
+		"SCSYNC_MEDIA_ALLOW_LOCAL_URLS=1" \
 		"SALESFORCE_EMULATOR_CONNECTION_FILE=$(CURDIR)/var/emulator/connection.json" \
-		"SCSYNC_DEMO_SHOP_TOKEN=shpat_local_demo" \
-		"SCSYNC_DEMO_SHOP_CA=$(CURDIR)/var/emulator/shop-ca.pem" > $@
+		"SHOPIFY_DEMO_TOKEN=shpat_local_demo" \
+		"SHOPIFY_DEMO_CA=$(CURDIR)/var/emulator/shop-ca.pem" > $@
 	@echo "wrote $@ (local development settings)"
 
 # Development server, Celery worker, Beat and the emulators, all stopped together on Ctrl-C.

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from django.conf import settings
 from django.db import connections, transaction
 
-ENV_PREFIX = "SCSYNC_BENCH"
+ENV_PREFIX = "SF_SCSYNC_BENCH"
 
 
 class _Rollback(Exception):

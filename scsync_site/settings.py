@@ -215,6 +215,12 @@ SCSYNC_EVENT_RETENTION_DAYS = env.int("SCSYNC_EVENT_RETENTION_DAYS", default=30)
 SCSYNC_ERROR_EVENT_RETENTION_DAYS = env.int("SCSYNC_ERROR_EVENT_RETENTION_DAYS", default=180)
 SCSYNC_PRUNE_BATCH = env.int("SCSYNC_PRUNE_BATCH", default=5000)
 
+# --- Where data may come from and go to (development only when on; make run's .env turns them on) ----------
+# Loopback hosts for a catalog connector's shop URL and for media imports (the emulated shop, local files).
+SCSYNC_ALLOW_LOOPBACK = env.bool("SCSYNC_ALLOW_LOOPBACK", default=False)
+# file: and data: media URLs (a file: URL reads this machine's files).
+SCSYNC_MEDIA_ALLOW_LOCAL_URLS = env.bool("SCSYNC_MEDIA_ALLOW_LOCAL_URLS", default=False)
+
 # --- Security (production) ------------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)

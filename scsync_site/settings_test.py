@@ -4,6 +4,7 @@ import os
 
 os.environ.setdefault("DJANGO_DEBUG", "1")
 os.environ.setdefault("SCSYNC_TESTING", "1")
+os.environ.setdefault("SCSYNC_ALLOW_LOOPBACK", "1")  # the emulated shop; the policy tests turn it off
 
 from .settings import *  # noqa: E402,F401,F403
 

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..models import CatalogConnector, ConnectorItemState, ConnectorRun
+from ..validators import first_invalid, shopify_variable, validate_shop_url
 from .mapping import data_hash, exclusion, shopify_product
 from .shopify import ChannelError, ShopifyChannel
 from .sources import catalog_items
@@ -30,6 +31,17 @@ State = ConnectorRun.State
 
 
 def channel_for(connector: CatalogConnector) -> ShopifyChannel:
+    """The connector's channel; its URL and variable names are checked again first, so a token is only ever read
+    from a SHOPIFY_ variable and sent to a shop."""
+    checks = [
+        ("shop URL", validate_shop_url, connector.shop_url),
+        ("access token variable", shopify_variable, connector.access_token_env),
+    ]
+    if connector.ca_file_env:
+        checks.append(("CA file variable", shopify_variable, connector.ca_file_env))
+    reason = first_invalid(checks)
+    if reason:
+        raise ChannelError(f"Connector {connector.name!r} has an {reason}")
     token = os.environ.get(connector.access_token_env, "")
     if not token:
         raise ChannelError(

@@ -1,10 +1,10 @@
 """Catalog connectors (a store's catalog pushed to a sales channel), their runs and per-item state."""
 
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ..validators import shopify_variable, validate_shop_url
 from .org import Store
 
 FILTER_FIELDS = ("tags", "families", "status_option")
@@ -29,14 +29,19 @@ class CatalogConnector(models.Model):
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="catalog_connectors")
     name = models.CharField(max_length=100)
     channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.SHOPIFY)
-    shop_url = models.CharField(max_length=255, help_text=_("e.g. https://acme.myshopify.com"))
+    shop_url = models.CharField(
+        max_length=255, validators=[validate_shop_url], help_text=_("e.g. https://acme.myshopify.com")
+    )
     access_token_env = models.CharField(
         max_length=80,
-        validators=[RegexValidator(r"^[A-Z][A-Z0-9_]*$", _("An environment variable name, e.g. SHOPIFY_ACME_TOKEN."))],
+        validators=[shopify_variable],
         help_text=_("Name of the environment variable holding the Admin API access token (never stored here)."),
     )
     ca_file_env = models.CharField(
-        max_length=80, blank=True, help_text=_("Variable naming a private CA file (the emulator).")
+        max_length=80,
+        blank=True,
+        validators=[shopify_variable],
+        help_text=_("Variable naming a private CA file (the emulator)."),
     )
     active = models.BooleanField(default=False)
     tags = models.CharField(max_length=255, blank=True, help_text=_("Comma-separated; empty exports every tag."))

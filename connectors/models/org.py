@@ -5,10 +5,9 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ..validators import salesforce_prefix, validate_login_domain
+
 API_VERSION_VALIDATOR = RegexValidator(r"^\d{2,3}\.0$", _("An API version looks like 59.0."))
-ENV_PREFIX_VALIDATOR = RegexValidator(
-    r"^[A-Z][A-Z0-9_]*$", _("Use upper-case letters, digits and underscores, e.g. SF_ACME.")
-)
 
 
 class SalesforceOrgQuerySet(models.QuerySet):
@@ -37,6 +36,7 @@ class SalesforceOrg(models.Model):
     login_domain = models.CharField(
         max_length=200,
         default="login",
+        validators=[validate_login_domain],
         help_text=_("'login' for production, 'test' for sandboxes, or a My Domain such as acme.my.salesforce.com."),
     )
     api_version = models.CharField(max_length=6, default="59.0", validators=[API_VERSION_VALIDATOR])
@@ -45,7 +45,7 @@ class SalesforceOrg(models.Model):
     credentials_env_prefix = models.CharField(
         max_length=50,
         blank=True,
-        validators=[ENV_PREFIX_VALIDATOR],
+        validators=[salesforce_prefix],
         help_text=_(
             "Prefix of the environment variables holding the secrets, e.g. SF_ACME -> SF_ACME_PASSWORD, "
             "SF_ACME_SECURITY_TOKEN, SF_ACME_CONSUMER_KEY, SF_ACME_PRIVATE_KEY_FILE, SF_ACME_SESSION_ID, "

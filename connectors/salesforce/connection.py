@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from connectors.models import SalesforceOrg
+from connectors.validators import first_invalid, salesforce_prefix, validate_login_domain
 
 
 @dataclass(frozen=True)
@@ -58,8 +59,21 @@ def _emulator_connection(org: SalesforceOrg) -> Connection:
     )
 
 
+def _check(org: SalesforceOrg) -> None:
+    """The saved settings pass today's validation (a row saved before it, or written around the admin, may not):
+    credentials go only to a Salesforce login host, and only the org's own SF_ variables are read."""
+    checks = [("login domain", validate_login_domain, org.login_domain)]
+    if org.credentials_env_prefix:
+        checks.append(("credentials prefix", salesforce_prefix, org.credentials_env_prefix))
+    reason = first_invalid(checks)
+    if reason:
+        raise ImproperlyConfigured(f"Org {org.name!r} has an {reason}")
+
+
 def connection_for(org: SalesforceOrg) -> Connection:
-    """The connection settings of an org; a missing variable raises ImproperlyConfigured naming it."""
+    """The connection settings of an org; an invalid setting or a missing variable raises ImproperlyConfigured
+    naming it."""
+    _check(org)
     prefix = org.credentials_env_prefix
     base = {"auth_method": org.auth_method, "api_version": org.api_version, "domain": org.login_domain}
     if org.auth_method == SalesforceOrg.AuthMethod.SESSION:

@@ -13,14 +13,14 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def connector(store, emulated_shop, monkeypatch):
-    monkeypatch.setenv("SHOP_TEST_TOKEN", emulated_shop.access_token)
-    monkeypatch.setenv("SHOP_TEST_CA", str(emulated_shop.ca_file))
+    monkeypatch.setenv("SHOPIFY_TEST_TOKEN", emulated_shop.access_token)
+    monkeypatch.setenv("SHOPIFY_TEST_CA", str(emulated_shop.ca_file))
     connector = CatalogConnector.objects.create(
         store=store,
         name="Shop",
         shop_url=emulated_shop.shop_url,
-        access_token_env="SHOP_TEST_TOKEN",
-        ca_file_env="SHOP_TEST_CA",
+        access_token_env="SHOPIFY_TEST_TOKEN",
+        ca_file_env="SHOPIFY_TEST_CA",
         status_option="all",
         disable_deletions=False,
         active=True,
@@ -232,9 +232,9 @@ def test_channel_throttling_is_honoured(connector, store):
 
 
 def test_channel_missing_token_is_a_clear_error(connector, store, monkeypatch):
-    monkeypatch.delenv("SHOP_TEST_TOKEN")
+    monkeypatch.delenv("SHOPIFY_TEST_TOKEN")
     ProductFactory(org=store.org)
 
     run = sync(connector)
 
-    assert run.state == ConnectorRun.State.ERROR and "SHOP_TEST_TOKEN is not set" in run.message
+    assert run.state == ConnectorRun.State.ERROR and "SHOPIFY_TEST_TOKEN is not set" in run.message

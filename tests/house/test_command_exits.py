@@ -98,14 +98,18 @@ def test_sync_down_with_an_unknown_object_names_it(sf_org):
 
 
 def test_connector_sync_fails_with_the_runs_reason(store, monkeypatch):
-    monkeypatch.delenv("SHOP_MISSING_TOKEN", raising=False)
+    monkeypatch.delenv("SHOPIFY_MISSING_TOKEN", raising=False)
     CatalogConnector.objects.create(
-        store=store, name="No token", shop_url="https://127.0.0.1:9", access_token_env="SHOP_MISSING_TOKEN", active=True
+        store=store,
+        name="No token",
+        shop_url="https://127.0.0.1:9",
+        access_token_env="SHOPIFY_MISSING_TOKEN",
+        active=True,
     )
     Product.objects.create(org=store.org, name="Lamp")
     out = StringIO()
 
-    with pytest.raises(CommandError, match="The run of 'No token' failed: SHOP_MISSING_TOKEN is not set"):
+    with pytest.raises(CommandError, match="The run of 'No token' failed: SHOPIFY_MISSING_TOKEN is not set"):
         call_command("connector_sync", "No token", stdout=out, stderr=StringIO())
 
     assert out.getvalue().startswith("Error: sent 0")

@@ -30,8 +30,9 @@ def test_make_writes_env_once_and_never_overwrites_it(tmp_path):
     written = (tmp_path / ".env").read_text()
     assert "DJANGO_DEBUG=1" in written.splitlines()
     assert f"SALESFORCE_EMULATOR_CONNECTION_FILE={tmp_path}/var/emulator/connection.json" in written
-    assert f"SCSYNC_DEMO_SHOP_CA={tmp_path}/var/emulator/shop-ca.pem" in written
-    assert "SCSYNC_DEMO_SHOP_TOKEN=shpat_local_demo" in written
+    assert f"SHOPIFY_DEMO_CA={tmp_path}/var/emulator/shop-ca.pem" in written
+    assert "SHOPIFY_DEMO_TOKEN=shpat_local_demo" in written
+    assert {"SCSYNC_ALLOW_LOOPBACK=1", "SCSYNC_MEDIA_ALLOW_LOCAL_URLS=1"} <= set(written.splitlines())
 
     # when someone edits it and make runs again
     (tmp_path / ".env").write_text(written + "LOG_LEVEL=DEBUG\n")
