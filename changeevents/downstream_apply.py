@@ -214,6 +214,28 @@ class Applier:
             raise RowError("the org has no active store to own this record")
         return stores[0][0]
 
+    def _store_of_row(self, row: dict, existing) -> int | None:
+        """The store a waiting or refused row's event and error belong to: its record's; else the store the row
+        names (or would be given); else its parent's (an OrderItem's Order). None for org-shared objects, or when
+        it cannot be known (then only superusers see the error of an object that always has a store)."""
+        if not self.mapping.store_path:
+            return None
+        if existing is not None and existing.pk:
+            return self.mapping.store_ids([existing.pk]).get(existing.pk)
+        step, _, rest = self.mapping.store_path.partition("__")
+        if not rest:
+            try:
+                return self._store_for(row, {})
+            except RowError:
+                return None
+        link = self.mapping.parent(step)
+        scid = (row.get(link.relationship) or {}).get("External_ID__c")
+        match = Q(salesforce_id=row[link.lookup]) if row.get(link.lookup) else Q(pk__in=[])
+        if scid:
+            match |= Q(scid=scid)
+        parents = registry.for_sobject(link.sobject).model._default_manager.filter(org=self.org)
+        return parents.filter(match).values_list(rest, flat=True).first()
+
     def _write(self, creates: list, updates: list) -> None:
         if creates:
             creates = self._each_alone(creates, lambda records: insert_rows(self.model, records))
@@ -232,8 +254,12 @@ class Applier:
             updates = self._each_alone(updates, lambda records: update_rows(self.model, records, fields))
             self.summary.updated += len(updates)
             self.summary.changes += [(r.pk, r._downstream_changed) for r in updates if r._downstream_changed]
-        for record, event_type in [(r, "create") for r in creates] + [(r, "update") for r in updates]:
-            self.events.append(self._event(record.pk, record.scid, record.salesforce_id, event_type, Status.SYNCED))
+        written = [(r, "create") for r in creates] + [(r, "update") for r in updates]
+        stores = self.mapping.store_ids(r.pk for r, _ in written)
+        for record, event_type in written:
+            event = self._event(record.pk, record.scid, record.salesforce_id, event_type, Status.SYNCED)
+            event.store_id = stores.get(record.pk)
+            self.events.append(event)
 
     def _each_alone(self, records: list, write) -> list:
         """Write the records in one statement; when the database refuses one (a unique or foreign key), write them
@@ -277,8 +303,12 @@ class Applier:
         if not ids:
             return
         doomed = self.model._default_manager.filter(org=self.org, salesforce_id__in=ids)
-        for pk, scid, sfid in doomed.values_list("pk", "scid", "salesforce_id"):
-            self.events.append(self._event(pk, scid, sfid, "delete", Status.SYNCED))
+        found = list(doomed.values_list("pk", "scid", "salesforce_id"))
+        stores = self.mapping.store_ids(pk for pk, _, _ in found)
+        for pk, scid, sfid in found:
+            event = self._event(pk, scid, sfid, "delete", Status.SYNCED)
+            event.store_id = stores.get(pk)
+            self.events.append(event)
         self.summary.deleted += doomed.delete()[1].get(self.model._meta.label, 0)
 
     def _of_row(self, row_id: str):
@@ -287,23 +317,26 @@ class Applier:
 
     def _keep_waiting(self, row: dict, reason: str) -> None:
         exists = self._of_row(row["Id"]).pending()
+        store_id = self._store_of_row(row, None)
         if exists.exists():
-            exists.update(changed_fields=row, last_message=reason)
+            exists.update(changed_fields=row, last_message=reason, store_id=store_id)
         else:
             event = self._event(None, row.get("External_ID__c"), row["Id"], "update", Status.PENDING, row)
-            event.last_message = reason
+            event.last_message, event.store_id = reason, store_id
             self.events.append(event)
         self.summary.waiting += 1
 
     def _cannot_apply(self, row: dict, code: str, message: str, existing) -> None:
         """One failed event (and sync error) per row: read again while it is unresolved, it only refreshes it."""
         self.summary.failed += 1
-        if self._of_row(row["Id"]).failed().update(changed_fields=row, last_status_code=code, last_message=message):
+        store_id = self._store_of_row(row, existing)
+        refreshed = self._of_row(row["Id"]).failed()
+        if refreshed.update(changed_fields=row, last_status_code=code, last_message=message, store_id=store_id):
             return
         event = self._event(
             existing.pk if existing else None, row.get("External_ID__c"), row["Id"], "update", Status.FAILED, row
         )
-        event.last_status_code, event.last_message = code, message
+        event.last_status_code, event.last_message, event.store_id = code, message, store_id
         self.failures.append(EventFailure(event, code, message, [], json.dumps(row, default=str), row))
 
     def _settle_pending(self, latest: dict) -> None:

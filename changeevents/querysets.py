@@ -6,11 +6,13 @@ from django.utils import timezone
 
 from connectors.models import store_or_shared_of_their_orgs
 
+from .registry import registry
+
 
 class ChangeEventQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Superusers see every event; staff the events of their stores and their orgs' shared records."""
-        return store_or_shared_of_their_orgs(self, user)
+        return store_or_shared_of_their_orgs(self, user, registry.store_owned_sobjects())
 
     def unsent(self):
         """Changes recorded while the org's sync triggers were off: listed, sent only when caught up."""

@@ -74,6 +74,26 @@ class SyncMapping:
     def parent(self, field_name: str) -> ParentLink | None:
         return next((p for p in self.parents if p.field == field_name), None)
 
+    @property
+    def always_in_a_store(self) -> bool:
+        """Every record belongs to a store (nothing along store_path may be null): an event or error of this object
+        with no store is not an org-shared one, and only superusers see it."""
+        if not self.store_path:
+            return False
+        model = self.model
+        for step in self.store_path.split("__"):
+            field = model._meta.get_field(step)
+            if field.null:
+                return False
+            model = field.related_model
+        return True
+
+    def store_ids(self, pks) -> dict[int, int | None]:
+        """The store of each record (by pk), along store_path; empty for org-shared objects."""
+        if not self.store_path:
+            return {}
+        return dict(self.model._default_manager.filter(pk__in=list(pks)).values_list("pk", self.store_path))
+
 
 class MappingRegistry:
     def __init__(self) -> None:
@@ -100,6 +120,9 @@ class MappingRegistry:
 
     def all(self) -> list[SyncMapping]:
         return list(self._by_label.values())
+
+    def store_owned_sobjects(self) -> list[str]:
+        return [m.sobject for m in self._by_label.values() if m.always_in_a_store]
 
     def parents_first(self) -> list[SyncMapping]:
         """Every mapping, each after the mappings it looks up (a topological order)."""

@@ -3,6 +3,7 @@
 from django.db import models
 from django.db.models import Count, Q
 
+from changeevents.registry import registry
 from connectors.models import store_or_shared_of_their_orgs
 
 
@@ -23,7 +24,7 @@ class SyncErrorQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Superusers see every error; staff see the errors of the stores they manage (and their orgs' shared
         records, which have no store)."""
-        return store_or_shared_of_their_orgs(self, user)
+        return store_or_shared_of_their_orgs(self, user, registry.store_owned_sobjects())
 
     def with_held_count(self):
         return self.annotate(

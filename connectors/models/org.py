@@ -116,12 +116,14 @@ class Store(models.Model):
         return self.name
 
 
-def store_or_shared_of_their_orgs(queryset, user):
-    """Rows with `store` and `org` a user may see: all for superusers; else those of the stores they manage, and
-    the shared rows (no store: Accounts, Contacts, products) of those stores' orgs. The one rule for errors and
-    change events alike."""
+def store_or_shared_of_their_orgs(queryset, user, store_owned_sobjects=()):
+    """Rows with `store`, `org` and `sobject` a user may see: all for superusers; else those of the stores they
+    manage, and the shared rows (no store: Accounts, Contacts, products) of those stores' orgs. A row of an object
+    that always belongs to a store (`store_owned_sobjects`, e.g. Order) whose store is unknown is not shared: only
+    superusers see it. The one rule for errors and change events alike."""
     if user.is_superuser:
         return queryset
     stores = Store.objects.managed_by(user).values("pk")
     orgs = SalesforceOrg.objects.visible_to(user).values("pk")
-    return queryset.filter(models.Q(store__in=stores) | models.Q(store__isnull=True, org__in=orgs))
+    shared = models.Q(store__isnull=True, org__in=orgs) & ~models.Q(sobject__in=list(store_owned_sobjects))
+    return queryset.filter(models.Q(store__in=stores) | shared)

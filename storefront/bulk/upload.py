@@ -70,13 +70,17 @@ def _store_ids(mapping, by_scid: dict, successful_csv: str) -> None:
 
 def _record_failures(org, mapping, by_scid: dict, failed_csv: str) -> int:
     failures = []
-    for row in csv.DictReader(io.StringIO(failed_csv)):
+    rows = list(csv.DictReader(io.StringIO(failed_csv)))
+    records = [by_scid[r[mapping.external_id]] for r in rows if r.get(mapping.external_id) in by_scid]
+    stores = mapping.store_ids(r.pk for r in records)  # the error belongs to the record's store, as a save's would
+    for row in rows:
         code, _, rest = row.pop("sf__Error", "").partition(":")
         message, _, fields = rest.rpartition(":")
         row.pop("sf__Id", None)
         record = by_scid.get(row.get(mapping.external_id))
         event = ChangeEvent(
             org=org,
+            store_id=stores.get(record.pk) if record else None,
             sobject=mapping.sobject,
             model_label=mapping.label,
             object_pk=record.pk if record else None,
