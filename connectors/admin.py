@@ -1,4 +1,8 @@
-"""Admin for orgs and stores. Credentials are never shown: an org only names its environment variables."""
+"""Admin for orgs and stores. Credentials are never shown: an org only names its environment variables.
+
+Tenancy (scsync_site.tenancy): superusers manage orgs and add stores; staff view their stores' orgs (and run
+"Sync now") and edit their own stores, but never a store's org or managers.
+"""
 
 from django.contrib import admin
 
@@ -10,6 +14,7 @@ class StoreInline(admin.TabularInline):
     extra = 0
     fields = ("name", "domain", "currency", "language", "active")
     show_change_link = True
+    superuser_only = {"add", "delete"}
 
 
 @admin.register(SalesforceOrg)
@@ -26,9 +31,7 @@ class SalesforceOrgAdmin(admin.ModelAdmin):
     search_fields = ("name", "username")
     readonly_fields = ("triggers_changed_at", "triggers_changed_by", "created_at")
     inlines = [StoreInline]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).visible_to(request.user)
+    superuser_only = {"add", "change", "delete"}  # connection, credentials, switches and schedules
 
 
 @admin.register(Store)
@@ -38,9 +41,8 @@ class StoreAdmin(admin.ModelAdmin):
     search_fields = ("name", "domain")
     list_select_related = ("org",)
     filter_horizontal = ("managers",)
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).managed_by(request.user)
+    superuser_only = {"add", "delete"}
+    superuser_only_fields = ("org", "managers")
 
 
 from connectors.catalog import admin as catalog_admin  # noqa: E402,F401  (registers the connector admins)

@@ -37,7 +37,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "scsync_site.apps.ConsoleAdminConfig",  # django.contrib.admin with the tenancy rule on every page
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

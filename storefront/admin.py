@@ -1,35 +1,27 @@
-"""Admin for the website's records. Staff who are not superusers see only their stores' records."""
+"""Admin for the website's records. Which rows, choices and filter values a user gets is the console site's one
+rule (scsync_site.tenancy): staff see their stores' records and their orgs' shared ones."""
 
 from django.contrib import admin
-
-from connectors.models import SalesforceOrg, Store
 
 from . import models
 
 
-class VisibleToUserAdmin(admin.ModelAdmin):
-    """Limits the changelist, change pages and foreign-key choices to what the user may see."""
+class SyncedRecordAdmin(admin.ModelAdmin):
+    """The ids SCSync and Salesforce assign are read-only; a row added in an inline joins its parent's org."""
 
     readonly_fields = ("scid", "salesforce_id", "created_at", "updated_at")
     search_fields = ("scid", "salesforce_id")
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).visible_to(request.user)
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        related = db_field.related_model
-        if not request.user.is_superuser:
-            if related is Store:
-                kwargs["queryset"] = Store.objects.managed_by(request.user)
-            elif related is SalesforceOrg:
-                kwargs["queryset"] = SalesforceOrg.objects.visible_to(request.user)
-            elif hasattr(related.objects.all(), "visible_to"):
-                kwargs["queryset"] = related.objects.visible_to(request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+    def save_formset(self, request, form, formset, change):
+        for inline_form in formset.forms:
+            record = inline_form.instance
+            if hasattr(record, "org_id") and record.org_id is None and inline_form.has_changed():
+                record.org_id = form.instance.org_id
+        super().save_formset(request, form, formset, change)
 
 
 @admin.register(models.Account)
-class AccountAdmin(VisibleToUserAdmin):
+class AccountAdmin(SyncedRecordAdmin):
     list_display = ("name", "org", "scid", "salesforce_id", "billing_country_code", "updated_at")
     list_filter = ("org",)
     search_fields = ("name", "scid", "salesforce_id")
@@ -37,7 +29,7 @@ class AccountAdmin(VisibleToUserAdmin):
 
 
 @admin.register(models.Contact)
-class ContactAdmin(VisibleToUserAdmin):
+class ContactAdmin(SyncedRecordAdmin):
     list_display = ("last_name", "first_name", "email", "account", "scid", "salesforce_id", "updated_at")
     list_filter = ("org", "email_bounced")
     search_fields = ("last_name", "first_name", "email", "scid", "salesforce_id")
@@ -46,7 +38,7 @@ class ContactAdmin(VisibleToUserAdmin):
 
 
 @admin.register(models.Lead)
-class LeadAdmin(VisibleToUserAdmin):
+class LeadAdmin(SyncedRecordAdmin):
     list_display = ("last_name", "first_name", "company", "status", "store", "scid", "salesforce_id")
     list_filter = ("org", "store", "status")
     search_fields = ("last_name", "company", "email", "scid", "salesforce_id")
@@ -54,7 +46,7 @@ class LeadAdmin(VisibleToUserAdmin):
 
 
 @admin.register(models.ProductCategory)
-class ProductCategoryAdmin(VisibleToUserAdmin):
+class ProductCategoryAdmin(SyncedRecordAdmin):
     list_display = ("name", "parent", "tags", "scid", "salesforce_id")
     list_filter = ("org",)
     search_fields = ("name", "scid", "salesforce_id")
@@ -69,7 +61,7 @@ class ProductVariantInline(admin.TabularInline):
 
 
 @admin.register(models.Product)
-class ProductAdmin(VisibleToUserAdmin):
+class ProductAdmin(SyncedRecordAdmin):
     list_display = (
         "name",
         "product_code",
@@ -82,13 +74,13 @@ class ProductAdmin(VisibleToUserAdmin):
     )
     list_filter = ("org", "family", "visibility", "is_active")
     search_fields = ("name", "product_code", "scid", "salesforce_id")
-    readonly_fields = (*VisibleToUserAdmin.readonly_fields, "cdn_url")
+    readonly_fields = (*SyncedRecordAdmin.readonly_fields, "cdn_url")
     filter_horizontal = ("categories",)
     inlines = [ProductVariantInline]
 
 
 @admin.register(models.ProductVariant)
-class ProductVariantAdmin(VisibleToUserAdmin):
+class ProductVariantAdmin(SyncedRecordAdmin):
     list_display = ("name", "product", "sku", "price", "scid", "salesforce_id")
     list_filter = ("org",)
     search_fields = ("name", "sku", "scid", "salesforce_id")
@@ -97,7 +89,7 @@ class ProductVariantAdmin(VisibleToUserAdmin):
 
 
 @admin.register(models.ProductOption)
-class ProductOptionAdmin(VisibleToUserAdmin):
+class ProductOptionAdmin(SyncedRecordAdmin):
     list_display = ("configured_product", "optional_product", "number", "quantity", "scid", "salesforce_id")
     list_filter = ("org",)
     list_select_related = ("configured_product", "optional_product")
@@ -105,19 +97,19 @@ class ProductOptionAdmin(VisibleToUserAdmin):
 
 
 @admin.register(models.Pricebook)
-class PricebookAdmin(VisibleToUserAdmin):
+class PricebookAdmin(SyncedRecordAdmin):
     list_display = ("name", "is_active", "scid", "salesforce_id")
     list_filter = ("org", "is_active")
     search_fields = ("name", "scid", "salesforce_id")
 
 
 @admin.register(models.PricebookEntry)
-class PricebookEntryAdmin(VisibleToUserAdmin):
+class PricebookEntryAdmin(SyncedRecordAdmin):
     list_display = ("product", "pricebook", "unit_price", "currency", "is_active", "scid", "salesforce_id")
     list_filter = ("org", "currency", "is_active")
     search_fields = ("product__name", "scid", "salesforce_id")
     list_select_related = ("product", "pricebook")
-    readonly_fields = (*VisibleToUserAdmin.readonly_fields, "composite_key")
+    readonly_fields = (*SyncedRecordAdmin.readonly_fields, "composite_key")
     autocomplete_fields = ("product", "pricebook")
 
 
@@ -130,7 +122,7 @@ class OrderItemInline(admin.TabularInline):
 
 
 @admin.register(models.Order)
-class OrderAdmin(VisibleToUserAdmin):
+class OrderAdmin(SyncedRecordAdmin):
     list_display = ("scid", "store", "account", "status", "effective_date", "salesforce_id", "created_at")
     list_filter = ("store", "status")
     search_fields = ("scid", "salesforce_id", "account__name")
@@ -141,16 +133,16 @@ class OrderAdmin(VisibleToUserAdmin):
 
 
 @admin.register(models.OrderItem)
-class OrderItemAdmin(VisibleToUserAdmin):
+class OrderItemAdmin(SyncedRecordAdmin):
     list_display = ("order", "line_number", "product", "quantity", "unit_price", "scid", "salesforce_id")
     list_filter = ("org",)
     list_select_related = ("order", "product")
-    readonly_fields = (*VisibleToUserAdmin.readonly_fields, "composite_key")
+    readonly_fields = (*SyncedRecordAdmin.readonly_fields, "composite_key")
     autocomplete_fields = ("product",)
 
 
 @admin.register(models.Asset)
-class AssetAdmin(VisibleToUserAdmin):
+class AssetAdmin(SyncedRecordAdmin):
     list_display = ("name", "account", "contact", "status", "usage_end_date", "scid", "salesforce_id")
     list_filter = ("org", "store", "status")
     search_fields = ("name", "scid", "salesforce_id")
@@ -158,7 +150,7 @@ class AssetAdmin(VisibleToUserAdmin):
 
 
 @admin.register(models.Case)
-class CaseAdmin(VisibleToUserAdmin):
+class CaseAdmin(SyncedRecordAdmin):
     list_display = ("subject", "status", "contact", "store", "scid", "salesforce_id")
     list_filter = ("org", "store", "status")
     search_fields = ("subject", "scid", "salesforce_id")

@@ -234,14 +234,17 @@ class PricebookEntry(SyncedRecord):
         max_length=200,
         null=True,
         blank=True,
-        unique=True,
         editable=False,
-        help_text=_("pricebook|product|currency"),
+        help_text=_("pricebook|product|currency, unique within the org (SCIDs are)"),
     )
 
     class Meta(SyncedRecord.Meta):
         ordering = ["pricebook_id", "product_id"]
         verbose_name_plural = _("pricebook entries")
+        constraints = [
+            *SyncedRecord.Meta.constraints,
+            models.UniqueConstraint(fields=["org", "composite_key"], name="pricebookentry_key_unique_per_org"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.product} @ {self.unit_price} {self.currency}"
@@ -279,7 +282,11 @@ class OrderItem(SyncedRecord):
     unit_price = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     line_number = models.PositiveIntegerField(default=1)
     composite_key = models.CharField(
-        max_length=200, null=True, blank=True, unique=True, editable=False, help_text=_("order|line number")
+        max_length=200,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("order|line number, unique within the org (SCIDs are)"),
     )
 
     store_path = "order__store"
@@ -287,6 +294,10 @@ class OrderItem(SyncedRecord):
 
     class Meta(SyncedRecord.Meta):
         ordering = ["order_id", "line_number"]
+        constraints = [
+            *SyncedRecord.Meta.constraints,
+            models.UniqueConstraint(fields=["org", "composite_key"], name="orderitem_key_unique_per_org"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.order} line {self.line_number}"

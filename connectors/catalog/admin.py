@@ -1,4 +1,8 @@
-"""Admin for catalog connectors: Activate / Deactivate / Refresh / Force refresh, the activity log, item states."""
+"""Admin for catalog connectors: Activate / Deactivate / Refresh / Force refresh, the activity log, item states.
+
+Tenancy (scsync_site.tenancy): superusers add connectors and own where they send and with what (store, shop URL,
+token and CA variables, schedule); staff of the store change the filters and run the actions.
+"""
 
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
@@ -46,11 +50,11 @@ class CatalogConnectorAdmin(admin.ModelAdmin):
     )
     list_filter = ("active", "channel", "is_test_environment")
     list_select_related = ("store",)
+    search_fields = ("name", "tags", "families")
     inlines = [ConnectorRunInline]
     actions = ["activate", "deactivate", "refresh", "force_refresh"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).visible_to(request.user)
+    superuser_only = {"add", "delete"}
+    superuser_only_fields = ("store", "channel", "shop_url", "access_token_env", "ca_file_env", "interval_minutes")
 
     @admin.action(description=_("Activate (resumes an interrupted run)"), permissions=["change"])
     def activate(self, request, queryset):

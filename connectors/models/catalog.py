@@ -119,6 +119,12 @@ class ConnectorRun(models.Model):
         return f"{self.connector} {self.get_kind_display()} {self.get_state_display()}"
 
 
+class ConnectorItemStateQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The item states of the connectors a user may see."""
+        return self.filter(connector__in=CatalogConnector.objects.visible_to(user).values("pk"))
+
+
 class ConnectorItemState(models.Model):
     """What the channel has of one item, and why it was last sent or skipped."""
 
@@ -130,6 +136,8 @@ class ConnectorItemState(models.Model):
     pending_reason = models.CharField(max_length=100, blank=True)
     last_sent_at = models.DateTimeField(null=True, blank=True)
     last_result = models.CharField(max_length=255, blank=True)
+
+    objects = ConnectorItemStateQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["connector", "item_key"], name="connector_item_unique")]

@@ -91,6 +91,8 @@ class StoreQuerySet(models.QuerySet):
             return self
         return self.filter(managers=user)
 
+    visible_to = managed_by  # the name every tenant-scoped queryset answers to (scsync_site.tenancy)
+
 
 class Store(models.Model):
     """A storefront. Several stores run from one org and share its Accounts and Contacts."""
