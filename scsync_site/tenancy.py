@@ -21,6 +21,7 @@ from collections import defaultdict
 
 from django.contrib import admin
 from django.contrib.admin.utils import NestedObjects
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models, router
 from django.utils.translation import gettext_lazy as _
 
@@ -43,11 +44,13 @@ class _ScopedChoices:
     # (read with getattr: the mixin comes first in the MRO, so a default here would hide the admin's own value)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        kwargs["queryset"] = visible(db_field.related_model, request.user)
+        if not request.user.is_superuser:  # superusers keep Django's choices, in the related admin's order
+            kwargs["queryset"] = visible(db_field.related_model, request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
-        kwargs["queryset"] = visible(db_field.related_model, request.user)
+        if not request.user.is_superuser:
+            kwargs["queryset"] = visible(db_field.related_model, request.user)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_readonly_fields(self, request, obj=None):
@@ -66,9 +69,7 @@ class TenantInline(_ScopedChoices):
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
-        if is_tenant_scoped(self.model) and not request.user.is_superuser:
-            queryset = queryset.visible_to(request.user)
-        return queryset
+        return queryset.visible_to(request.user) if is_tenant_scoped(self.model) else queryset
 
     def has_add_permission(self, request, obj=None):
         return not self._reserved(request, "add") and super().has_add_permission(request, obj)
@@ -129,9 +130,7 @@ def _reaches_unseen_rows(objs, user, model) -> bool:
             target = getattr(obj, field.attname) if field.many_to_one or field.one_to_one else None
             if target is not None and is_tenant_scoped(field.related_model):
                 found[field.related_model].add(target)
-    return any(
-        len(visible(found_model, user).filter(pk__in=pks).values("pk")) < len(pks) for found_model, pks in found.items()
-    )
+    return any(visible(found_model, user).filter(pk__in=pks).count() < len(pks) for found_model, pks in found.items())
 
 
 def _scoped_filter(model, entry):
@@ -157,7 +156,7 @@ def _field_at(model, path: str):
             model = field.related_model
         try:
             field = model._meta.get_field(step)
-        except Exception as exc:  # FieldDoesNotExist: a callable or a custom filter's name
+        except FieldDoesNotExist as exc:  # a callable's or a custom filter's name
             raise LookupError(path) from exc
     return field
 

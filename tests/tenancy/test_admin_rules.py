@@ -119,3 +119,17 @@ def test_staff_add_an_order_line_in_the_order_admin_and_it_joins_the_orders_org(
     assert added.status_code == 302
     line = order.items.get(line_number=2)
     assert (line.org_id, line.product_id, line.quantity) == (order.org_id, product.pk, 3)
+
+
+def test_staff_cannot_delete_a_shared_record_that_takes_another_stores_rows_with_it(staff_a, tenants):
+    account = world.m.Account.objects.get(scid="ALPHA-ACC")  # Zulu store two's order names it
+    lead = world.m.Lead.objects.get(scid="ALPHA-LEAD")
+    account_url = reverse("admin:storefront_account_delete", args=[account.pk])
+
+    page = staff_a.get(account_url)
+    refused = staff_a.post(account_url, {"post": "yes"})
+    deleted = staff_a.post(reverse("admin:storefront_lead_delete", args=[lead.pk]), {"post": "yes"})
+
+    assert "records of stores you do not manage" in page.content.decode() and "ZULU" not in page.content.decode()
+    assert refused.status_code == 403 and world.m.Account.objects.filter(pk=account.pk).exists()
+    assert deleted.status_code == 302 and not world.m.Lead.objects.filter(pk=lead.pk).exists()

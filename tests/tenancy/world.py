@@ -111,19 +111,15 @@ def error(org, store, event, sobject: str, tag: str, up: str) -> SyncError:
 
 def build() -> World:
     alpha = SalesforceOrg.objects.create(name="Alpha org", credentials_env_prefix="SF_ALPHA")
-    zulu = SalesforceOrg.objects.create(
-        name="Zulu org", credentials_env_prefix="SF_ZULU", username="zulu@example.com", triggers_enabled=False
-    )
+    zulu = SalesforceOrg.objects.create(name="Zulu org", credentials_env_prefix="SF_ZULU", username="zulu@example.com")
     alpha_store = Store.objects.create(org=alpha, name="Alpha store", domain="alpha.example.com")
     zulu_store_two = Store.objects.create(org=alpha, name="Zulu store two", domain="zulu-two.example.com")
     zulu_store = Store.objects.create(org=zulu, name="Zulu store", domain="zulu.example.com")
-    zulu.triggers_enabled = True  # recorded while on, then switched off
-    zulu.save()
     alpha_shared, zulu_shared = shared_records(alpha, "alpha"), shared_records(zulu, "zulu")
     store_records(alpha_store, alpha_shared, "alpha")
     store_records(zulu_store_two, alpha_shared, "zulu")
     store_records(zulu_store, zulu_shared, "zulu")
-    SalesforceOrg.objects.filter(pk=zulu.pk).update(triggers_enabled=False)
+    SalesforceOrg.objects.filter(pk=zulu.pk).update(triggers_enabled=False)  # its records were recorded while on
     return World(
         staff_a=staff("alpha-staff", alpha_store),
         staff_b=staff("zulu-staff", zulu_store_two, zulu_store),
