@@ -18,7 +18,7 @@ from django.utils import timezone
 from .bulk_sql import insert_rows, update_rows
 from .failures import EventFailure, first_line, report_failures
 from .models import ChangeEvent
-from .recording import recording_suppressed
+from .recording import recording_suppressed, store_id_of
 from .registry import SyncMapping, registry
 from .signals import downstream_applied
 from .summaries import Tally
@@ -221,7 +221,7 @@ class Applier:
         if not self.mapping.store_path:
             return None
         if existing is not None and existing.pk:
-            return self.mapping.store_ids([existing.pk]).get(existing.pk)
+            return store_id_of(existing, self.mapping)
         step, _, rest = self.mapping.store_path.partition("__")
         if not rest:
             try:

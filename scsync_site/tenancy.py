@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 def visible(model, user) -> models.QuerySet:
     """The rows of `model` the user may see: through its queryset's visible_to, or none unless a superuser."""
     queryset = model._default_manager.all()
-    if hasattr(queryset, "visible_to"):
+    if is_tenant_scoped(model):
         return queryset.visible_to(user)
     return queryset if user.is_superuser else queryset.none()
 
@@ -63,6 +63,15 @@ class _ScopedChoices:
     def _reserved(self, request, permission: str) -> bool:
         return permission in getattr(self, "superuser_only", ()) and not request.user.is_superuser
 
+    def has_add_permission(self, request, *obj):  # a ModelAdmin's takes (request), an inline's (request, obj)
+        return not self._reserved(request, "add") and super().has_add_permission(request, *obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not self._reserved(request, "change") and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not self._reserved(request, "delete") and super().has_delete_permission(request, obj)
+
 
 class TenantInline(_ScopedChoices):
     """Mixed into every inline of a tenant-scoped admin: rows the user may see (when the inline's model says)."""
@@ -70,15 +79,6 @@ class TenantInline(_ScopedChoices):
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
         return queryset.visible_to(request.user) if is_tenant_scoped(self.model) else queryset
-
-    def has_add_permission(self, request, obj=None):
-        return not self._reserved(request, "add") and super().has_add_permission(request, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return not self._reserved(request, "change") and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return not self._reserved(request, "delete") and super().has_delete_permission(request, obj)
 
 
 @functools.cache
@@ -105,15 +105,6 @@ class TenantAdmin(_ScopedChoices):
         if request.user.is_superuser or not _reaches_unseen_rows(objs, request.user, self.model):
             return deleted, counts, perms_needed, protected
         return [str(obj) for obj in objs], {}, {_("records of stores you do not manage")}, []
-
-    def has_add_permission(self, request):
-        return not self._reserved(request, "add") and super().has_add_permission(request)
-
-    def has_change_permission(self, request, obj=None):
-        return not self._reserved(request, "change") and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return not self._reserved(request, "delete") and super().has_delete_permission(request, obj)
 
 
 def _reaches_unseen_rows(objs, user, model) -> bool:

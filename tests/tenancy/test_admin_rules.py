@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from connectors.models import CatalogConnector, SalesforceOrg, Store
-from storefront.models import OrderItem
+from storefront.models import Account, Lead, OrderItem, Product
 from tests.tenancy import world
 
 pytestmark = pytest.mark.django_db
@@ -104,7 +104,7 @@ def test_staff_add_an_order_line_in_the_order_admin_and_it_joins_the_orders_org(
     url = reverse("admin:storefront_order_change", args=[order.pk])
     data = change_form_data(staff_a.get(url))
     product = order.items.get().product
-    zulu_product = world.m.Product.objects.get(scid="ZULU-PROD")
+    zulu_product = Product.objects.get(scid="ZULU-PROD")
     new_line = {
         "items-TOTAL_FORMS": "2",
         "items-1-line_number": "2",
@@ -122,8 +122,8 @@ def test_staff_add_an_order_line_in_the_order_admin_and_it_joins_the_orders_org(
 
 
 def test_staff_cannot_delete_a_shared_record_that_takes_another_stores_rows_with_it(staff_a, tenants):
-    account = world.m.Account.objects.get(scid="ALPHA-ACC")  # Zulu store two's order names it
-    lead = world.m.Lead.objects.get(scid="ALPHA-LEAD")
+    account = Account.objects.get(scid="ALPHA-ACC")  # Zulu store two's order names it
+    lead = Lead.objects.get(scid="ALPHA-LEAD")
     account_url = reverse("admin:storefront_account_delete", args=[account.pk])
 
     page = staff_a.get(account_url)
@@ -131,5 +131,5 @@ def test_staff_cannot_delete_a_shared_record_that_takes_another_stores_rows_with
     deleted = staff_a.post(reverse("admin:storefront_lead_delete", args=[lead.pk]), {"post": "yes"})
 
     assert "records of stores you do not manage" in page.content.decode() and "ZULU" not in page.content.decode()
-    assert refused.status_code == 403 and world.m.Account.objects.filter(pk=account.pk).exists()
-    assert deleted.status_code == 302 and not world.m.Lead.objects.filter(pk=lead.pk).exists()
+    assert refused.status_code == 403 and Account.objects.filter(pk=account.pk).exists()
+    assert deleted.status_code == 302 and not Lead.objects.filter(pk=lead.pk).exists()
