@@ -9,7 +9,7 @@ Conflict rule: a field with a pending upstream change keeps the local value (the
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db import DataError, IntegrityError, transaction
 from django.db.models import Q
@@ -20,7 +20,7 @@ from .failures import EventFailure, first_line, report_failures
 from .models import ChangeEvent
 from .recording import recording_suppressed, store_id_of
 from .registry import SyncMapping, registry
-from .signals import downstream_applied
+from .signals import RecordChanges, announce
 from .summaries import Tally
 from .values import RowError, from_salesforce, state_hash
 
@@ -35,7 +35,6 @@ class ApplySummary(Tally):
     skipped: int = 0
     waiting: int = 0
     failed: int = 0
-    changes: list = field(default_factory=list)  # (pk, [fields]) for the downstream_applied signal
 
 
 class ParentMissing(Exception):
@@ -48,22 +47,26 @@ class Applier:
         self.summary = ApplySummary()
         self.failures: list[EventFailure] = []
         self.events: list[ChangeEvent] = []
+        self.changes = RecordChanges(self.model, org.pk)  # announced to the side effects
 
     def apply(self, rows: list[dict]) -> ApplySummary:
-        """Apply rows (newest wins per Id) in one transaction; returns what happened."""
+        """Apply rows (newest wins per Id) in one transaction; returns what happened.
+
+        The same transaction runs the side effects of what was written (keys, stock, media), announced outside
+        the suppression, so what they change (a product's stock level) is recorded and goes upstream."""
         latest = {row["Id"]: row for row in rows}
         live = [r for r in latest.values() if not r.get("IsDeleted")]
         deleted = [r["Id"] for r in latest.values() if r.get("IsDeleted")]
-        with transaction.atomic(), recording_suppressed():
-            self._apply_live(live)
-            self._apply_deletes(deleted)
-            insert_rows(ChangeEvent, self.events)
-            self._settle_pending(latest)
-            for failure in self.failures:  # few: saved one by one so their sync errors can point at them
-                failure.event.save()
-            report_failures(self.failures)
-        if self.summary.changes:
-            downstream_applied.send(sender=self.model, org_id=self.org.pk, changes=self.summary.changes)
+        with transaction.atomic():
+            with recording_suppressed():
+                self._apply_live(live)
+                self._apply_deletes(deleted)
+                insert_rows(ChangeEvent, self.events)
+                self._settle_pending(latest)
+                for failure in self.failures:  # few: saved one by one so their sync errors can point at them
+                    failure.event.save()
+                report_failures(self.failures)
+            announce(self.changes)
         return self.summary
 
     # --- matching ---------------------------------------------------------------------------------------------
@@ -247,13 +250,13 @@ class Applier:
             for record in creates:
                 record.pk = pks[record.salesforce_id]
             self.summary.created += len(creates)
-            self.summary.changes += [(r.pk, list(self.mapping.fields)) for r in creates]
+            self.changes.created += [r.pk for r in creates]
         if updates:
             names = sorted({n for r in updates for n in r._downstream_changed} | {"salesforce_id", "salesforce_hash"})
             fields = [self.model._meta.get_field(n).name for n in names]
             updates = self._each_alone(updates, lambda records: update_rows(self.model, records, fields))
             self.summary.updated += len(updates)
-            self.summary.changes += [(r.pk, r._downstream_changed) for r in updates if r._downstream_changed]
+            self.changes.updated.update({r.pk: set(r._downstream_changed) for r in updates if r._downstream_changed})
         written = [(r, "create") for r in creates] + [(r, "update") for r in updates]
         stores = self.mapping.store_ids(r.pk for r, _ in written)
         for record, event_type in written:
@@ -309,6 +312,7 @@ class Applier:
             event = self._event(pk, scid, sfid, "delete", Status.SYNCED)
             event.store_id = stores.get(pk)
             self.events.append(event)
+            self.changes.deleted.append(pk)
         self.summary.deleted += doomed.delete()[1].get(self.model._meta.label, 0)
 
     def _of_row(self, row_id: str):

@@ -1,7 +1,9 @@
 """How the engine reports failed and held events without importing the console (imports point one way).
 
 `syncerrors` registers a recorder in its AppConfig.ready(); the engine calls `report_failures()` once per
-batch with every failure of that batch, roots before the events they hold.
+batch with every failure of that batch, roots before the events they hold. A failed side effect of a record
+(a media import) is a `RecordProblem` instead: no outbox event, so nothing waits behind it; its app registers
+how re-syncing it runs the side effect again.
 """
 
 from __future__ import annotations
@@ -48,3 +50,51 @@ def report_failures(failures: list[EventFailure]) -> None:
     ordered = sorted(failures, key=lambda f: f.blocked_by is not None)
     for recorder in _recorders:
         recorder(ordered)
+
+
+@dataclass
+class RecordProblem:
+    """A side effect of a record that failed (a media import, say): a sync error of its own, with no outbox event,
+    so it holds none of the record's changes back. Re-syncing it calls the re-run registered for its code."""
+
+    org_id: int
+    sobject: str
+    scid: str
+    status_code: str
+    message: str
+    store_id: int | None = None
+    salesforce_id: str = ""
+    fields: list[str] = field(default_factory=list)
+    payload: dict = field(default_factory=dict)
+
+
+ProblemRecorder = Callable[[RecordProblem], None]
+ProblemResolver = Callable[[int, str, str, str], int]
+Rerun = Callable[[int, str, str], bool]
+_problem_recorders: list[tuple[ProblemRecorder, ProblemResolver]] = []
+_reruns: dict[str, Rerun] = {}
+
+
+def register_problem_recorder(recorder: ProblemRecorder, resolver: ProblemResolver) -> None:
+    if (recorder, resolver) not in _problem_recorders:
+        _problem_recorders.append((recorder, resolver))
+
+
+def report_problem(problem: RecordProblem) -> None:
+    for recorder, _ in _problem_recorders:
+        recorder(problem)
+
+
+def problems_solved(org_id: int, sobject: str, scid: str, status_code: str) -> None:
+    """The side effect worked this time: its open problems of that record are resolved."""
+    for _, resolver in _problem_recorders:
+        resolver(org_id, sobject, scid, status_code)
+
+
+def register_rerun(status_code: str, rerun: Rerun) -> None:
+    """How re-syncing a problem with this code runs its side effect again: rerun(org_id, sobject, scid) -> queued."""
+    _reruns[status_code] = rerun
+
+
+def rerun_for(status_code: str) -> Rerun | None:
+    return _reruns.get(status_code)

@@ -15,6 +15,7 @@ from django.db import models
 
 from .models import ChangeEvent
 from .registry import SyncMapping, registry
+from .signals import RecordChanges, announce
 from .triggers import triggers_enabled
 from .wakeups import wake_upstream_after_commit
 
@@ -101,24 +102,29 @@ def build_event(instance, mapping: SyncMapping, event_type: str, changed: dict, 
 
 
 def record_save(sender, instance, created=False, raw=False, **kwargs) -> ChangeEvent | None:
-    """post_save receiver: a create with every tracked field, or an update with only the changed ones."""
-    if raw:
+    """post_save receiver: a create with every tracked field, or an update with only the changed ones; then the
+    write is announced to the side effects (changeevents.signals). Under suppression it only refreshes the
+    snapshot: whoever suppressed recording announces its own writes."""
+    if raw or not registry.is_registered(type(instance)):
         return None
-    mapping = _should_record(instance)
-    current = snapshot(instance, mapping) if mapping else None
+    mapping = registry.for_model(type(instance))
+    current = snapshot(instance, mapping)
     previous = getattr(instance, SNAPSHOT_ATTR, None)
-    if mapping is None:
-        remember_snapshot(instance)
-        return None
-    if created:
-        event_type, changed = ChangeEvent.EventType.CREATE, current
-    else:
-        changed = {k: v for k, v in current.items() if previous is None or previous.get(k) != v}
-        event_type = ChangeEvent.EventType.UPDATE
-        if not changed:
-            return None
     setattr(instance, SNAPSHOT_ATTR, current)
-    return _save_event(build_event(instance, mapping, event_type, changed, _status(instance.org_id)))
+    if _suppressed.get():
+        return None
+    changed = current if created else {k: v for k, v in current.items() if previous is None or previous.get(k) != v}
+    event = None
+    if mapping.syncs_upstream and changed:
+        event_type = ChangeEvent.EventType.CREATE if created else ChangeEvent.EventType.UPDATE
+        event = _save_event(build_event(instance, mapping, event_type, changed, _status(instance.org_id)))
+    changes = RecordChanges(type(instance), instance.org_id)
+    if created:
+        changes.created.append(instance.pk)
+    else:
+        changes.updated[instance.pk] = set(changed)
+    announce(changes)
+    return event
 
 
 def _save_event(event: ChangeEvent) -> ChangeEvent:
@@ -129,11 +135,13 @@ def _save_event(event: ChangeEvent) -> ChangeEvent:
 
 
 def record_delete(sender, instance, **kwargs) -> ChangeEvent | None:
-    """post_delete receiver: a delete event carrying the SCID and Salesforce Id (the row is gone)."""
+    """post_delete receiver: a delete event carrying the SCID and Salesforce Id (the row is gone), announced."""
     mapping = _should_record(instance)
     if mapping is None:
         return None
-    return _save_event(build_event(instance, mapping, ChangeEvent.EventType.DELETE, {}, _status(instance.org_id)))
+    event = _save_event(build_event(instance, mapping, ChangeEvent.EventType.DELETE, {}, _status(instance.org_id)))
+    announce(RecordChanges(type(instance), instance.org_id, deleted=[instance.pk]))
+    return event
 
 
 def record_bulk(

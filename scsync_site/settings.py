@@ -132,6 +132,9 @@ CDN_BASE_URL = env.str("CDN_BASE_URL", default="http://127.0.0.1:8000/media/")
 
 # Media imports (sync triggers): limits on what a product's media URL may point at.
 SCSYNC_MEDIA_MAX_BYTES = env.int("SCSYNC_MEDIA_MAX_BYTES", default=10 * 1024 * 1024)
+# An import still pending this long is queued again (its message was lost or its worker died), at most this often.
+SCSYNC_MEDIA_SWEEP_AFTER_SECONDS = env.int("SCSYNC_MEDIA_SWEEP_AFTER_SECONDS", default=60)
+SCSYNC_MEDIA_MAX_ATTEMPTS = env.int("SCSYNC_MEDIA_MAX_ATTEMPTS", default=5)
 SCSYNC_MEDIA_CONTENT_TYPES = env.list(
     "SCSYNC_MEDIA_CONTENT_TYPES", default=["image/jpeg", "image/png", "image/webp", "image/gif"]
 )

@@ -1,6 +1,16 @@
-"""System-generated composite keys, assigned by the sync triggers."""
+"""System-generated composite keys, assigned by the sync triggers to whatever wrote the rows (storefront.effects)."""
+
+import logging
+
+from django.db import IntegrityError, transaction
+
+from changeevents.bulk_sql import update_rows
 
 from .models import OrderItem, PricebookEntry
+
+logger = logging.getLogger(__name__)
+KEYED = {PricebookEntry: ("pricebook", "product"), OrderItem: ("order",)}
+KEY_FIELDS = {PricebookEntry: {"pricebook_id", "product_id", "currency"}, OrderItem: {"order_id", "line_number"}}
 
 
 def pricebook_entry_key(entry: PricebookEntry) -> str:
@@ -11,21 +21,41 @@ def order_item_key(item: OrderItem) -> str:
     return f"{item.order.scid}|{item.line_number}"
 
 
-def assign_composite_key(instance) -> None:
-    """Set the composite key of a price book entry or order line from its current values."""
-    if isinstance(instance, PricebookEntry):
-        instance.composite_key = pricebook_entry_key(instance)
-    elif isinstance(instance, OrderItem):
-        instance.composite_key = order_item_key(instance)
+def composite_key(instance) -> str:
+    return pricebook_entry_key(instance) if isinstance(instance, PricebookEntry) else order_item_key(instance)
+
+
+def assign_keys(model, pks) -> int:
+    """Set the composite key of these price book entries or order lines from their current values, in one
+    statement; returns how many changed. A key another record of the org already has is left unset (logged), so
+    one clash never stops the write that announced the rows."""
+    rows = list(model._default_manager.filter(pk__in=list(pks)).select_related(*KEYED[model]))
+    changed = []
+    for row in rows:
+        key = composite_key(row)
+        if row.composite_key != key:
+            row.composite_key = key
+            changed.append(row)
+    try:
+        with transaction.atomic():
+            return update_rows(model, changed, ["composite_key"])
+    except IntegrityError:
+        pass
+    written = 0
+    for row in changed:
+        try:
+            with transaction.atomic():
+                written += update_rows(model, [row], ["composite_key"])
+        except IntegrityError:
+            logger.warning(
+                "%s %s: composite key %s is another record's; left unset", model.__name__, row.pk, row.composite_key
+            )
+    return written
 
 
 def catch_up_composite_keys(org_id: int) -> int:
     """Keys skipped while the triggers were off; returns how many were assigned."""
-    assigned = 0
-    for model in (PricebookEntry, OrderItem):
-        missing = model.objects.filter(org_id=org_id, composite_key__isnull=True)
-        for instance in missing.select_related(*(["pricebook", "product"] if model is PricebookEntry else ["order"])):
-            assign_composite_key(instance)
-            model.objects.filter(pk=instance.pk).update(composite_key=instance.composite_key)
-            assigned += 1
-    return assigned
+    return sum(
+        assign_keys(model, model.objects.filter(org_id=org_id, composite_key__isnull=True).values_list("pk", flat=True))
+        for model in KEYED
+    )

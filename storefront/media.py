@@ -1,15 +1,18 @@
 """Media imports: fetch a product's media URL, store it content-addressed, and set the product's CDN URL.
 
 What may be fetched is media_urls' policy (http(s) from public hosts; file: and data: in development), within a
-size limit and a list of content types. A failed import keeps the old CDN URL and becomes a sync error with a clear
-message, so the console shows it; a failure of this machine (an OSError reading or storing) is logged here and
-shown without local detail.
+size limit and a list of content types. A failed import keeps the old CDN URL and becomes a MEDIA_IMPORT_FAILED
+sync error of its own (a RecordProblem: no outbox event, so the product's later changes are not held behind it);
+re-syncing it imports the product's media URL again, and a successful import resolves it. A failure of this
+machine (an OSError reading or storing) is logged here and shown without local detail. An import whose wake-up
+message was lost is queued again by the sweep, a few times, then fails.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -17,8 +20,8 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
-from changeevents.failures import EventFailure, report_failures
-from changeevents.models import ChangeEvent
+from changeevents.failures import RecordProblem, problems_solved, register_rerun, report_problem
+from changeevents.registry import registry
 from connectors.broker import publish
 
 from .media_urls import MediaError, fetch
@@ -30,15 +33,61 @@ MEDIA_IMPORT_FAILED = "MEDIA_IMPORT_FAILED"
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/gif": "gif"}
 
 
+def queue_imports(product_ids) -> list[MediaImport]:
+    """Import the media URL of each of these products that has one and has not been imported already."""
+    products = list(Product.objects.filter(pk__in=list(product_ids)).exclude(media_url=""))
+    if not products:
+        return []
+    latest = {}
+    imports = MediaImport.objects.filter(product__in=products).order_by("product_id", "created_at")
+    for product_id, source_url in imports.values_list("product_id", "source_url"):
+        latest[product_id] = source_url  # the newest wins
+    return [queue_import(p) for p in products if latest.get(p.pk) != p.media_url]
+
+
 def queue_import(product: Product) -> MediaImport | None:
     """Record an import of the product's current media URL and run it after commit."""
     if not product.media_url:
         return None
     media_import = MediaImport.objects.create(product=product, source_url=product.media_url)
-
-    # by name: the task module imports this one; publish never makes the save wait on the broker
-    transaction.on_commit(lambda: publish("storefront.tasks.import_media_task", args=[media_import.pk]))
+    _publish(media_import.pk)
     return media_import
+
+
+def _publish(import_id: int) -> None:
+    # by name: the task module imports this one; publish never makes the save wait on the broker
+    transaction.on_commit(lambda: publish("storefront.tasks.import_media_task", args=[import_id]))
+
+
+def sweep_pending_imports() -> int:
+    """Queue again the imports still pending after SCSYNC_MEDIA_SWEEP_AFTER_SECONDS (their message was lost, or
+    their worker died); one queued SCSYNC_MEDIA_MAX_ATTEMPTS times fails. Returns how many were queued again."""
+    now = timezone.now()
+    stale = MediaImport.objects.filter(
+        status=MediaImport.Status.PENDING,
+        queued_at__lt=now - timedelta(seconds=settings.SCSYNC_MEDIA_SWEEP_AFTER_SECONDS),
+    ).select_related("product")
+    queued = 0
+    for media_import in stale:
+        if media_import.attempts >= settings.SCSYNC_MEDIA_MAX_ATTEMPTS:
+            _failed(media_import, f"it was queued {media_import.attempts} times and no worker ran it")
+            continue
+        updated = MediaImport.objects.filter(pk=media_import.pk, queued_at=media_import.queued_at).update(
+            attempts=media_import.attempts + 1, queued_at=now
+        )
+        if updated:  # a second sweep running at once does not queue it twice
+            _publish(media_import.pk)
+            queued += 1
+    return queued
+
+
+def rerun_import(org_id: int, sobject: str, scid: str) -> bool:
+    """Re-syncing a MEDIA_IMPORT_FAILED error: import the product's current media URL again."""
+    product = Product.objects.filter(org_id=org_id, scid=scid).first()
+    return bool(product and queue_import(product))
+
+
+register_rerun(MEDIA_IMPORT_FAILED, rerun_import)
 
 
 def store(body: bytes, content_type: str) -> tuple[str, str]:
@@ -75,7 +124,12 @@ def import_media(import_id: int) -> MediaImport:
         if product.media_url == media_import.source_url and product.cdn_url != cdn_url:
             product.cdn_url = cdn_url
             product.save(update_fields=["cdn_url", "updated_at"])
+        problems_solved(product.org_id, _sobject(), product.scid, MEDIA_IMPORT_FAILED)
     return media_import
+
+
+def _sobject() -> str:
+    return registry.for_model(Product).sobject
 
 
 def _failed(media_import: MediaImport, reason: str) -> None:
@@ -88,18 +142,15 @@ def _failed(media_import: MediaImport, reason: str) -> None:
             timezone.now(),
         )
         media_import.save()
-        event = ChangeEvent.objects.create(
-            org_id=product.org_id,
-            sobject="Product2",
-            model_label=Product._meta.label_lower,
-            object_pk=product.pk,
-            event_type=ChangeEvent.EventType.UPDATE,
-            changed_fields={"media_url": media_import.source_url},
-            scid=product.scid,
-            salesforce_id=product.salesforce_id,
-            status=ChangeEvent.Status.FAILED,
-            last_status_code=MEDIA_IMPORT_FAILED,
-            last_message=message,
-            processed_at=timezone.now(),
+        report_problem(
+            RecordProblem(
+                org_id=product.org_id,
+                sobject=_sobject(),
+                scid=product.scid,
+                salesforce_id=product.salesforce_id,
+                status_code=MEDIA_IMPORT_FAILED,
+                message=message,
+                fields=["Media_URL__c"],
+                payload={"Media_URL__c": media_import.source_url, "import": media_import.pk},
+            )
         )
-        report_failures([EventFailure(event, MEDIA_IMPORT_FAILED, message, ["Media_URL__c"])])

@@ -6,6 +6,7 @@ Orders (and the Leads, Cases and Assets a store captured) belong to a store.
 
 from django.db import models, transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from changeevents.recording import remember_snapshot
@@ -366,6 +367,8 @@ class MediaImport(models.Model):
     size = models.PositiveIntegerField(default=0)
     message = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    queued_at = models.DateTimeField(default=timezone.now, help_text=_("When its task was last queued."))
+    attempts = models.PositiveSmallIntegerField(default=1, help_text=_("How many times its task was queued."))
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -377,9 +380,13 @@ class MediaImport(models.Model):
 
 class StockReservation(models.Model):
     """How much of a product an order line holds. Adjustments move stock by the difference to what the line
-    should hold now, so a re-sync or a retried task never adjusts twice."""
+    should hold now, so a re-sync or a retried task never adjusts twice. A deleted line's reservation is kept
+    (no line) until its stock is given back."""
 
-    order_item = models.OneToOneField(OrderItem, on_delete=models.CASCADE, related_name="stock_reservation")
+    # SET_NULL: a deleted line's reservation stays until its stock is given back (inventory.release_orphans)
+    order_item = models.OneToOneField(
+        OrderItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="stock_reservation"
+    )
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
     quantity = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     updated_at = models.DateTimeField(auto_now=True)

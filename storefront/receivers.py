@@ -1,52 +1,29 @@
-"""The sync triggers on the website's side: composite keys, media imports, stock. Each honours the org's switch."""
+"""The sync triggers on the website's side: composite keys, stock and media imports. They subscribe to the one
+"records changed" announcement (changeevents.signals), which website saves, bulk loads and downstream applies
+all send, so every path runs the same side effects. Each honours the org's switch; switching it back on catches
+up what was skipped."""
 
-from django.db.models.signals import post_save, pre_delete, pre_save
-
-from changeevents.signals import downstream_applied
+from changeevents.signals import RecordChanges, records_changed
 from changeevents.triggers import triggers_enabled, triggers_switched
 
 from . import inventory, keys, media
-from .models import Order, OrderItem, PricebookEntry, Product
+from .models import Order, OrderItem, Product
 
 
-def assign_keys(sender, instance, raw=False, **kwargs):
-    if not raw and triggers_enabled(instance.org_id):
-        keys.assign_composite_key(instance)
-
-
-def media_url_saved(sender, instance, created=False, raw=False, update_fields=None, **kwargs):
-    if raw or (update_fields and "media_url" not in update_fields):
+def records_changed_effects(sender, changes: RecordChanges, **kwargs) -> None:
+    model = changes.model
+    if model not in (*keys.KEYED, OrderItem, Order, Product) or not triggers_enabled(changes.org_id):
         return
-    if not instance.media_url:
-        return  # most saves: no query at all
-    # compare with what the last import took (the recorder has already refreshed its snapshot)
-    latest = instance.media_imports.order_by("-created_at").values_list("source_url", flat=True).first()
-    if instance.media_url != latest and triggers_enabled(instance.org_id):
-        media.queue_import(instance)
-
-
-def media_url_applied_downstream(sender, org_id, changes, **kwargs):
-    if sender is not Product or not triggers_enabled(org_id):
-        return
-    pks = [pk for pk, fields in changes if "media_url" in fields]
-    for product in Product.objects.filter(pk__in=pks).exclude(media_url=""):
-        media.queue_import(product)
-
-
-def order_line_saved(sender, instance, raw=False, **kwargs):
-    if not raw and triggers_enabled(instance.org_id):
-        inventory.reconcile_line(instance)
-
-
-def order_saved(sender, instance, created=False, raw=False, **kwargs):
-    if raw or created or not triggers_enabled(instance.org_id):
-        return
-    inventory.reconcile_order(instance)
-
-
-def order_line_deleted(sender, instance, **kwargs):
-    if triggers_enabled(instance.org_id):
-        inventory.release_line(instance)
+    if model in keys.KEYED:
+        keys.assign_keys(model, changes.touching(keys.KEY_FIELDS[model]))
+    if model is OrderItem:
+        inventory.reconcile_lines(changes.touching(inventory.STOCK_FIELDS))
+    if model is Order:
+        inventory.reconcile_lines(inventory.lines_of_orders(changes.touching({"status"})))
+    if model in (OrderItem, Order) and changes.deleted:
+        inventory.release_orphans(changes.org_id)
+    if model is Product:
+        media.queue_imports(changes.touching({"media_url"}))
 
 
 def catch_up(sender, org, enabled, **kwargs):
@@ -55,18 +32,9 @@ def catch_up(sender, org, enabled, **kwargs):
         return
     keys.catch_up_composite_keys(org.pk)
     inventory.catch_up_inventory(org.pk)
-    for product in Product.objects.filter(org=org).exclude(media_url=""):
-        latest = product.media_imports.order_by("-created_at").values_list("source_url", flat=True).first()
-        if latest != product.media_url:
-            media.queue_import(product)
+    media.queue_imports(Product.objects.filter(org=org).exclude(media_url="").values_list("pk", flat=True))
 
 
 def connect_trigger_receivers() -> None:
-    pre_save.connect(assign_keys, sender=PricebookEntry, dispatch_uid="scsync-keys-pricebookentry")
-    pre_save.connect(assign_keys, sender=OrderItem, dispatch_uid="scsync-keys-orderitem")
-    post_save.connect(media_url_saved, sender=Product, dispatch_uid="scsync-media-product")
-    downstream_applied.connect(media_url_applied_downstream, dispatch_uid="scsync-media-downstream")
-    post_save.connect(order_line_saved, sender=OrderItem, dispatch_uid="scsync-stock-line")
-    post_save.connect(order_saved, sender=Order, dispatch_uid="scsync-stock-order")
-    pre_delete.connect(order_line_deleted, sender=OrderItem, dispatch_uid="scsync-stock-line-delete")
+    records_changed.connect(records_changed_effects, dispatch_uid="scsync-trigger-effects")
     triggers_switched.connect(catch_up, dispatch_uid="scsync-triggers-catch-up")

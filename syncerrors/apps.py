@@ -9,8 +9,9 @@ class SyncErrorsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from changeevents.failures import register_failure_recorder
+        from changeevents.failures import register_failure_recorder, register_problem_recorder
 
-        from .recording import record_sync_errors
+        from .recording import record_problem, record_sync_errors, resolve_problems
 
         register_failure_recorder(record_sync_errors)
+        register_problem_recorder(record_problem, resolve_problems)

@@ -5,23 +5,34 @@ import json
 from django.apps import apps
 from django.urls import NoReverseMatch, reverse
 
+from changeevents.registry import registry
+
 from .models import SyncError
 from .status_codes import status_code_info
 
 
 def website_record_url(error: SyncError) -> str | None:
-    """The admin page of the website record the error is about, if it still exists."""
+    """The admin page of the website record the error is about, if it still exists: by its event, or (an error
+    with no event: a failed side effect, or one whose event was pruned) by its object and SCID."""
     event = error.event
-    if event is None:  # pruned after the error retention; the error itself stays
-        return None
+    if event is not None:
+        try:
+            model = apps.get_model(event.model_label)
+        except (LookupError, ValueError):
+            return None
+        pk = event.object_pk
+        if pk is None or not model._default_manager.filter(pk=pk).exists():
+            return None
+    else:
+        try:
+            model = registry.for_sobject(error.sobject).model
+        except KeyError:
+            return None
+        pk = model._default_manager.filter(org_id=error.org_id, scid=error.scid).values_list("pk", flat=True).first()
+        if not error.scid or pk is None:
+            return None
     try:
-        model = apps.get_model(event.model_label)
-    except (LookupError, ValueError):
-        return None
-    if event.object_pk is None or not model._default_manager.filter(pk=event.object_pk).exists():
-        return None
-    try:
-        return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_change", args=[event.object_pk])
+        return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_change", args=[pk])
     except NoReverseMatch:
         return None
 

@@ -1,6 +1,10 @@
-"""Turns the engine's failed and held events into SyncError rows (registered in SyncErrorsConfig.ready)."""
+"""Turns the engine's failed and held events, and failed side effects, into SyncError rows (registered in
+SyncErrorsConfig.ready)."""
 
-from changeevents.failures import EventFailure
+from django.utils import timezone
+
+from changeevents.failures import EventFailure, RecordProblem
+from changeevents.models import ChangeEvent
 
 from .models import SyncError
 
@@ -43,3 +47,29 @@ def _root_errors(event_ids: set[int]) -> dict[int, SyncError]:
         return {}
     errors = SyncError.objects.unresolved().filter(event_id__in=event_ids).order_by("created_at")
     return {error.event_id: error for error in errors}
+
+
+def record_problem(problem: RecordProblem) -> SyncError:
+    """A failed side effect of a record: an error with no event, so it holds nothing back. Read again while one of
+    the same record and code is unresolved, it refreshes that one instead of adding another."""
+    open_ones = SyncError.objects.unresolved().filter(
+        org_id=problem.org_id, sobject=problem.sobject, scid=problem.scid, status_code=problem.status_code, event=None
+    )
+    error = open_ones.order_by("created_at").first() or SyncError(
+        org_id=problem.org_id, sobject=problem.sobject, scid=problem.scid, status_code=problem.status_code
+    )
+    error.store_id, error.salesforce_id = problem.store_id, problem.salesforce_id
+    error.event_type = ChangeEvent.EventType.UPDATE
+    error.message, error.fields, error.payload = problem.message, list(problem.fields), problem.payload
+    error.created_at = timezone.now()
+    error.save()
+    return error
+
+
+def resolve_problems(org_id: int, sobject: str, scid: str, status_code: str) -> int:
+    """The side effect worked: its record's open errors of that code are resolved (by nobody: by the system)."""
+    return (
+        SyncError.objects.unresolved()
+        .filter(org_id=org_id, sobject=sobject, scid=scid, status_code=status_code, event=None)
+        .update(resolved_at=timezone.now())
+    )

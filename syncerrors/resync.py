@@ -1,4 +1,5 @@
-"""Re-sync: put failed events, and the events they hold back, back in the queue and wake the dispatcher."""
+"""Re-sync: put failed events, and the events they hold back, back in the queue and wake the dispatcher; a failed
+side effect (an error with no event, such as MEDIA_IMPORT_FAILED) runs again."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.db import transaction
 from django.utils import timezone
 
+from changeevents.failures import rerun_for
 from changeevents.models import ChangeEvent
 from changeevents.recording import schedule_dispatch
 
@@ -61,8 +63,12 @@ def resync_errors(errors, user=None, duplicate_rule_bypass: bool = False) -> Res
             claimed_until=None,
             duplicate_rule_bypass=duplicate_rule_bypass,
         )
-        for org_id in {e.org_id for e in to_requeue}:
+        for org_id in {e.org_id for e in to_requeue if e.event_id}:
             schedule_dispatch(org_id)
+        for error in to_requeue:
+            rerun = rerun_for(error.status_code) if error.event_id is None else None
+            if rerun is not None:  # a failed side effect (a media import): run it again
+                rerun(error.org_id, error.sobject, error.scid)
         if user is not None and to_requeue:
             LogEntry.objects.log_actions(
                 user_id=user.pk,

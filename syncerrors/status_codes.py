@@ -173,6 +173,8 @@ CATALOGUE["MEDIA_IMPORT_FAILED"] = StatusCode(
     (
         "Read the message: it says whether the URL could not be fetched, was too large or was not an image.",
         "Correct the product's media URL (on the website or in Salesforce); saving it imports it again.",
+        "Or re-sync the error to import the same URL again (when the host was down). It holds no other change "
+        "of the product back, and a successful import resolves it.",
     ),
 )
 CATALOGUE["CANNOT_APPLY_DOWNSTREAM"] = StatusCode(

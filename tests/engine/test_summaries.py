@@ -22,7 +22,7 @@ def test_summaries_dispatch_summaries_add_counts_and_keep_the_newer_pause():
 def test_summaries_a_poll_takes_in_each_apply():
     poll = PollSummary(objects=["Account"], rows=4, api_calls=1)
 
-    poll += ApplySummary(created=2, updated=1, skipped=1, changes=[(1, ["name"])])
+    poll += ApplySummary(created=2, updated=1, skipped=1)
     poll += ApplySummary(deleted=1, waiting=2, failed=1)
 
     assert (poll.created, poll.updated, poll.deleted, poll.skipped, poll.waiting, poll.failed) == (2, 1, 1, 1, 2, 1)

@@ -58,6 +58,8 @@ def test_triggers_assign_composite_keys(org):
     item = OrderFactory(store__org=org, org=org).items.create(
         org=org, product=ProductFactory(org=org), quantity=1, unit_price=1, line_number=7
     )
+    entry.refresh_from_db()
+    item.refresh_from_db()
 
     assert entry.composite_key == f"{entry.pricebook.scid}|{entry.product.scid}|AUD"
     assert item.composite_key == f"{item.order.scid}|7"

@@ -1,0 +1,180 @@
+"""Every path runs the same side effects: website saves, bulk loads and downstream applies (issue 15, points 1-2).
+
+Against the emulated org (a real HTTPS server in this process) and the media server (a real socket).
+"""
+
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from changeevents.downstream import poll_org
+from changeevents.models import ChangeEvent
+from changeevents.upstream import dispatch_org
+from storefront.media import import_media, sweep_pending_imports
+from storefront.models import MediaImport, Order, OrderItem, PricebookEntry, Product, StockReservation
+from syncerrors.models import SyncError
+from syncerrors.resync import resync_errors
+from tests.factories import OrderFactory, PricebookFactory, ProductFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _order_with_a_line(org, store, quantity, stock=20):
+    product = ProductFactory(org=org, stock_level=stock)
+    order = OrderFactory(store=store, org=org)
+    line = OrderItem.objects.create(
+        org=org, order=order, product=product, quantity=quantity, unit_price=5, line_number=1
+    )
+    dispatch_org(org.pk)
+    line.refresh_from_db()
+    order.refresh_from_db()
+    assert line.salesforce_id and order.salesforce_id, "the order and its line reached the org"
+    return product, order, line
+
+
+def _stock(product) -> int:
+    return Product.objects.get(pk=product.pk).stock_level
+
+
+def test_a_downstream_order_line_quantity_change_moves_stock_once(sf_org, sf_store):
+    product, _, line = _order_with_a_line(sf_org, sf_store, quantity=7)
+    assert _stock(product) == 13
+    poll_org(sf_org.pk)  # the website's own changes coming back change nothing
+
+    sf_org.emulator.control.update_records("OrderItem", {line.salesforce_id: {"Quantity": 10}})
+    poll_org(sf_org.pk)
+    poll_org(sf_org.pk)
+    poll_org(sf_org.pk, full=True)  # a full re-read applies nothing twice
+
+    assert OrderItem.objects.get(pk=line.pk).quantity == Decimal("10")
+    assert _stock(product) == 10
+    assert StockReservation.objects.get(order_item=line).quantity == Decimal("10")
+    # the stock the downstream change moved goes upstream like a website change
+    moved = ChangeEvent.objects.upstream().filter(model_label="storefront.product", object_pk=product.pk)
+    assert moved.filter(changed_fields={"stock_level": 10}).count() == 1
+    dispatch_org(sf_org.pk)
+    [org_product] = sf_org.emulator.control.records("Product2")
+    assert org_product["Stock_Level__c"] == 10
+
+
+def test_a_downstream_cancel_and_a_downstream_delete_give_stock_back_once(sf_org, sf_store):
+    control = sf_org.emulator.control
+    product, order, line = _order_with_a_line(sf_org, sf_store, quantity=4)
+    other_product, other_order, other_line = _order_with_a_line(sf_org, sf_store, quantity=3)
+    assert (_stock(product), _stock(other_product)) == (16, 17)
+
+    control.update_records("Order", {order.salesforce_id: {"Status": "Cancelled"}})
+    control.delete_records("OrderItem", [other_line.salesforce_id])
+    poll_org(sf_org.pk)
+    poll_org(sf_org.pk, full=True)
+
+    assert Order.objects.get(pk=order.pk).status == Order.Status.CANCELLED
+    assert not OrderItem.objects.filter(pk=other_line.pk).exists()
+    assert (_stock(product), _stock(other_product)) == (20, 20)
+    assert not StockReservation.objects.filter(order_item__isnull=True).exists()
+
+
+def test_a_website_line_delete_gives_stock_back_once(org, store):
+    product = ProductFactory(org=org, stock_level=20)
+    line = OrderItem.objects.create(
+        org=org, order=OrderFactory(store=store, org=org), product=product, quantity=6, unit_price=1, line_number=1
+    )
+    assert _stock(product) == 14
+
+    line.delete()
+
+    assert _stock(product) == 20 and not StockReservation.objects.exists()
+
+
+def test_a_downstream_pricebook_entry_gets_its_composite_key(sf_org):
+    pricebook, product = PricebookFactory(org=sf_org), ProductFactory(org=sf_org)
+    dispatch_org(sf_org.pk)
+    pricebook.refresh_from_db()
+    product.refresh_from_db()
+    [entry_id] = sf_org.emulator.control.create_records(
+        "PricebookEntry",
+        [
+            {
+                "Pricebook2Id": pricebook.salesforce_id,
+                "Product2Id": product.salesforce_id,
+                "UnitPrice": 12,
+                "CurrencyIsoCode": "EUR",
+            }
+        ],
+    )
+
+    poll_org(sf_org.pk, sobjects=["PricebookEntry"])
+
+    entry = PricebookEntry.objects.get(salesforce_id=entry_id)
+    assert entry.composite_key == f"{pricebook.scid}|{product.scid}|EUR"
+
+
+def test_a_failed_media_import_holds_none_of_the_products_later_changes(sf_org, settings, tmp_path, media_server):
+    settings.MEDIA_ROOT = tmp_path
+    product = ProductFactory(org=sf_org, media_url=f"{media_server}/missing.png")
+    import_media(MediaImport.objects.get(product=product).pk)
+    [error] = SyncError.objects.unresolved()
+    assert (error.status_code, error.event, error.sobject, error.scid) == (
+        "MEDIA_IMPORT_FAILED",
+        None,
+        "Product2",
+        product.scid,
+    )
+    assert not ChangeEvent.objects.filter(status__in=["failed", "held"]).exists()
+
+    product.name = "Renamed after the failed import"
+    product.save()
+    dispatch_org(sf_org.pk)
+
+    assert not ChangeEvent.objects.upstream().filter(status__in=["failed", "held"]).exists()
+    assert SyncError.objects.unresolved().count() == 1  # only the media error, holding nothing
+    [org_product] = sf_org.emulator.control.records("Product2")
+    assert org_product["Name"] == "Renamed after the failed import"
+
+
+def test_resyncing_a_media_error_imports_again_and_success_resolves_it(org, settings, tmp_path, media_server):
+    settings.MEDIA_ROOT = tmp_path
+    product = ProductFactory(org=org, media_url=f"{media_server}/flaky.png")
+    first = MediaImport.objects.get(product=product)
+    import_media(first.pk)
+    error = SyncError.objects.get(status_code="MEDIA_IMPORT_FAILED")
+    import_media(MediaImport.objects.create(product=product, source_url=product.media_url).pk)  # fails again
+    assert SyncError.objects.unresolved().count() == 1, "a second failure refreshes the open error"
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("django.db.transaction.on_commit", lambda func, *a, **k: func())
+        queued = []
+        patch.setattr("connectors.broker.send", lambda name, args, kwargs=None: queued.append((name, args)))
+        result = resync_errors([error])
+
+    again = MediaImport.objects.filter(product=product).latest("created_at")
+    assert result.requeued_count == 1 and queued == [("storefront.tasks.import_media_task", [again.pk])]
+    Product.objects.filter(pk=product.pk).update(media_url=f"{media_server}/logo.png")
+    again.source_url = f"{media_server}/logo.png"
+    again.save()
+    import_media(again.pk)
+    assert MediaImport.objects.get(pk=again.pk).status == "done"
+    assert not SyncError.objects.unresolved().exists()
+
+
+def test_the_sweep_queues_again_an_import_whose_message_was_lost_and_gives_up_after_the_attempts(org, settings):
+    settings.SCSYNC_MEDIA_SWEEP_AFTER_SECONDS, settings.SCSYNC_MEDIA_MAX_ATTEMPTS = 60, 2
+    product = ProductFactory(org=org, media_url="https://example.com/lost.png")
+    lost = MediaImport.objects.get(product=product)
+    assert sweep_pending_imports() == 0  # not stale yet
+
+    MediaImport.objects.filter(pk=lost.pk).update(queued_at=timezone.now() - timezone.timedelta(seconds=61))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("django.db.transaction.on_commit", lambda func, *a, **k: func())
+        queued = []
+        patch.setattr("connectors.broker.send", lambda name, args, kwargs=None: queued.append(args))
+        assert sweep_pending_imports() == 1
+        assert sweep_pending_imports() == 0  # queued just now
+        MediaImport.objects.filter(pk=lost.pk).update(queued_at=timezone.now() - timezone.timedelta(seconds=61))
+        assert sweep_pending_imports() == 0  # the second attempt was the last
+
+    lost.refresh_from_db()
+    assert queued == [[lost.pk]] and lost.attempts == 2 and lost.status == "failed"
+    error = SyncError.objects.get(status_code="MEDIA_IMPORT_FAILED")
+    assert "queued 2 times and no worker ran it" in error.message
