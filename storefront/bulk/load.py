@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from changeevents.bulk_sql import insert_rows, update_rows
 from changeevents.registry import SyncMapping
+from changeevents.signals import RecordChanges, announce
 from changeevents.triggers import set_triggers
 from storefront.scid import new_scid
 
@@ -56,7 +57,10 @@ def load_rows(org, mapping: SyncMapping, rows: list[Row], store=None) -> list:
             record.updated_at = now
         if updates:
             update_rows(model, updates, [*rows[0].values, "updated_at"])  # attnames resolve too
-    pks = dict(model._default_manager.filter(org=org, scid__in=[r.scid for r in creates]).values_list("scid", "pk"))
-    for record in creates:
-        record.pk = pks[record.scid]
+        pks = dict(model._default_manager.filter(org=org, scid__in=[r.scid for r in creates]).values_list("scid", "pk"))
+        for record in creates:
+            record.pk = pks[record.scid]
+        # the side effects hear of it like any write (while the load keeps the triggers off, switching them back
+        # on catches up)
+        announce(RecordChanges(model, org.pk, [r.pk for r in creates], {r.pk: set(rows[0].values) for r in updates}))
     return creates + updates

@@ -178,3 +178,29 @@ def test_the_sweep_queues_again_an_import_whose_message_was_lost_and_gives_up_af
     assert queued == [[lost.pk]] and lost.attempts == 2 and lost.status == "failed"
     error = SyncError.objects.get(status_code="MEDIA_IMPORT_FAILED")
     assert "queued 2 times and no worker ran it" in error.message
+
+
+def test_a_bulk_load_announces_its_rows_and_they_get_keys_once_the_triggers_are_back_on(
+    org, tmp_path, django_capture_on_commit_callbacks
+):
+    from storefront.bulk.service import bulk_load
+
+    pricebook, product = PricebookFactory(org=org), ProductFactory(org=org)
+    path = tmp_path / "entries.csv"
+    path.write_text(f"scid,pricebook,product,unit_price,currency\nPBE-1,{pricebook.scid},{product.scid},9.50,AUD\n")
+    heard = []
+    from changeevents.signals import records_changed
+
+    def listen(sender, changes, **kwargs):
+        heard.append((sender, list(changes.created), org.__class__.objects.get(pk=org.pk).triggers_enabled))
+
+    records_changed.connect(listen, dispatch_uid="test-bulk-heard")
+    try:
+        with django_capture_on_commit_callbacks(execute=True):  # the catch-up runs once switching commits
+            summary = bulk_load(path, "PricebookEntry", org, send=False)
+    finally:
+        records_changed.disconnect(dispatch_uid="test-bulk-heard")
+
+    entry = PricebookEntry.objects.get(org=org, scid="PBE-1")
+    assert summary.loaded == 1 and heard == [(PricebookEntry, [entry.pk], False)]
+    assert entry.composite_key == f"{pricebook.scid}|{product.scid}|AUD"
