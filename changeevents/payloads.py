@@ -1,4 +1,5 @@
-"""What a record looks like to Salesforce: its mapped fields, External_ID__c, and parents by external ID.
+"""What a record looks like to Salesforce: its mapped fields, External_ID__c, and its parents: by Salesforce Id once
+the org has confirmed them, else by external ID (so a parent and its children still go in one cycle).
 
 A create (or a record Salesforce has never confirmed) sends its full state. An update sends only the fields the
 website changed since the record's last successful push: the union of the folded events' changed fields, so a
@@ -40,6 +41,8 @@ def build_payload(instance: models.Model, mapping: SyncMapping, events: Iterable
         parent = getattr(instance, link.field)
         if parent is None:
             body[link.lookup] = None
-        else:
+        elif parent.salesforce_id:  # the org confirmed it: by Id (a parent deleted there since is refused)
+            body[link.lookup] = parent.salesforce_id
+        else:  # not confirmed yet (it may go in the same cycle): by its External_ID__c
             body[link.relationship] = {mapping.external_id: parent.scid}
     return body

@@ -49,7 +49,7 @@ def error_details(error: SyncError, user) -> dict:
     visible = SyncError.objects.visible_to(user)
     event = error.event
     return {
-        "info": status_code_info(error.status_code, held=error.is_held),
+        "info": status_code_info(error.status_code, held=error.is_held, message=error.message),
         "record_url": website_record_url(error),
         "root": error.held_by if error.held_by_id and visible.filter(pk=error.held_by_id).exists() else None,
         "held_errors": list(visible.filter(held_by=error).unresolved().order_by("created_at")),

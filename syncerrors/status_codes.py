@@ -20,6 +20,13 @@ class StatusCode:
     held_relation: str = ""  # for codes the engine assigns: how the error relates to the one holding it
 
 
+MISSING_PARENT_FIX = (
+    "The parent record was deleted in Salesforce or never synced; re-sync or re-create the parent first, then "
+    "re-sync this error."
+)
+FOREIGN_KEY_NOT_FOUND = "Foreign key external ID"
+
+
 def _code(code, description, *steps, transient=False, held_relation=""):
     return StatusCode(code, description, tuple(steps), transient, held_relation)
 
@@ -109,9 +116,9 @@ CATALOGUE: dict[str, StatusCode] = {
         ),
         _code(
             "INVALID_CROSS_REFERENCE_KEY",
-            "The change points at a record that does not exist or was deleted.",
-            "Check the related record named in the fields, and any Flow that may have deleted it.",
-            "Restore or relink it, then re-sync.",
+            "The change points at a parent record (by its Salesforce Id) that the org does not have.",
+            MISSING_PARENT_FIX,
+            "The field named below is the lookup; the error's record on the website links to the parent.",
         ),
         _code(
             "INVALID_EMAIL_ADDRESS",
@@ -200,8 +207,19 @@ SALESFORCE_INVALID_FIELD = StatusCode(
 )
 
 
-def status_code_info(code: str, held: bool = False) -> StatusCode:
-    """The catalogue entry for a code; INVALID_FIELD depends on whether the error is held behind another."""
+MISSING_PARENT = StatusCode(
+    "INVALID_FIELD",
+    "The change points at a parent record (by its External_ID__c) that the org does not have.",
+    (
+        MISSING_PARENT_FIX,
+        "The message names the parent's object and StoreConnect ID.",
+    ),
+)
+
+
+def status_code_info(code: str, held: bool = False, message: str = "") -> StatusCode:
+    """The catalogue entry for a code. INVALID_FIELD depends on whether the error is held behind another (a parent
+    of the website failed) and on Salesforce's message (a parent the org does not have, or an unknown field)."""
     if code == "INVALID_FIELD" and not held:
-        return SALESFORCE_INVALID_FIELD
+        return MISSING_PARENT if FOREIGN_KEY_NOT_FOUND in (message or "") else SALESFORCE_INVALID_FIELD
     return CATALOGUE.get(code, UNKNOWN)
