@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from connectors.admin import SalesforceOrgAdmin
+from connectors.audit import log_change
 from connectors.models import SalesforceOrg
 
 from .downstream import request_poll
@@ -60,6 +61,7 @@ class SyncedOrgAdmin(SalesforceOrgAdmin):
     @admin.action(description=_("Sync now: read every object from Salesforce"), permissions=["view"])
     def sync_now(self, request, queryset):
         count = request_poll(queryset.values_list("pk", flat=True))
+        log_change(request.user, queryset, "Sync now: every object requested from Salesforce.")
         self.message_user(
             request,
             ngettext("A sync of %(count)d org was queued.", "A sync of %(count)d orgs was queued.", count)
@@ -70,6 +72,7 @@ class SyncedOrgAdmin(SalesforceOrgAdmin):
     @admin.action(description=_("Sync price book entries and CPQ now"), permissions=["view"])
     def sync_ten_minute_objects_now(self, request, queryset):
         request_poll(queryset.values_list("pk", flat=True), ScheduleGroup.TEN_MINUTES)
+        log_change(request.user, queryset, "Sync now: price book entries and CPQ objects requested from Salesforce.")
         self.message_user(request, _("Price book entries and CPQ objects will be read now."), messages.SUCCESS)
 
     def save_model(self, request, obj, form, change):

@@ -2,11 +2,11 @@
 
 import logging
 
-from django.contrib.admin.models import CHANGE, LogEntry
 from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
+from connectors.audit import log_change
 from connectors.models import SalesforceOrg
 
 logger = logging.getLogger(__name__)
@@ -34,8 +34,6 @@ def set_triggers(org: SalesforceOrg, enabled: bool, user=None, reason: str = "")
         logger.info("org %s: %s (by %s)", org.pk, message, user or "system")
     if changed:
         transaction.on_commit(lambda: triggers_switched.send(sender=SalesforceOrg, org=org, enabled=enabled))
-    if changed and user is not None:
-        LogEntry.objects.log_actions(
-            user_id=user.pk, queryset=[org], action_flag=CHANGE, change_message=message, single_object=True
-        )
+    if changed:
+        log_change(user, [org], message)
     return bool(changed)

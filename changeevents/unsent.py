@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from collections import Counter
 
-from django.contrib.admin.models import CHANGE, LogEntry
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from connectors.audit import log_change
 from connectors.models import SalesforceOrg
 
 from .models import ChangeEvent
@@ -72,13 +72,6 @@ def _settle(unsent, user, message: str, send: bool = False) -> int:
         else:
             who = f" by {user}" if user is not None else ""
             chosen.update(status=Status.SUPERSEDED, processed_at=now, last_message=f"Discarded{who}.")
-        if user is not None:
-            for org_id, count in per_org.items():
-                LogEntry.objects.log_actions(
-                    user_id=user.pk,
-                    queryset=SalesforceOrg.objects.filter(pk=org_id),
-                    action_flag=CHANGE,
-                    change_message=message.format(n=count),
-                    single_object=True,
-                )
+        for org_id, count in per_org.items():
+            log_change(user, SalesforceOrg.objects.filter(pk=org_id), message.format(n=count))
     return len(ids)

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.contrib.admin.models import CHANGE, LogEntry
 from django.db import transaction
 from django.utils import timezone
 
 from changeevents.failures import rerun_for
 from changeevents.models import ChangeEvent
 from changeevents.recording import schedule_dispatch
+from connectors.audit import log_change
 
 from .models import SyncError
 
@@ -69,13 +69,7 @@ def resync_errors(errors, user=None, duplicate_rule_bypass: bool = False) -> Res
             rerun = rerun_for(error.status_code) if error.event_id is None else None
             if rerun is not None:  # a failed side effect (a media import): run it again
                 rerun(error.org_id, error.sobject, error.scid)
-        if user is not None and to_requeue:
-            LogEntry.objects.log_actions(
-                user_id=user.pk,
-                queryset=to_requeue,
-                action_flag=CHANGE,
-                change_message="Re-synced" + (" allowing duplicates" if duplicate_rule_bypass else ""),
-            )
+        log_change(user, to_requeue, "Re-synced" + (" allowing duplicates" if duplicate_rule_bypass else ""))
     result.requeued = to_requeue
     return result
 

@@ -8,8 +8,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from ..models import CatalogConnector, ConnectorItemState, ConnectorRun
-from .runs import request_refresh
-from .tasks import run_connector_task
+from . import services
 
 
 class ConnectorRunInline(admin.TabularInline):
@@ -58,28 +57,22 @@ class CatalogConnectorAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Activate (resumes an interrupted run)"), permissions=["change"])
     def activate(self, request, queryset):
-        for connector in queryset:
-            CatalogConnector.objects.filter(pk=connector.pk).update(active=True)
-            run_connector_task.delay(connector.pk)
-        self.message_user(request, _("Activated."), messages.SUCCESS)
+        services.set_active(queryset, True, user=request.user)
+        self.message_user(request, _("Activated; scheduled runs are on."), messages.SUCCESS)
 
     @admin.action(description=_("Deactivate (stops after the current small batch)"), permissions=["change"])
     def deactivate(self, request, queryset):
-        queryset.update(active=False)
-        self.message_user(request, _("Deactivated."), messages.SUCCESS)
+        services.set_active(queryset, False, user=request.user)
+        self.message_user(request, _("Deactivated; scheduled runs are off."), messages.SUCCESS)
 
     @admin.action(description=_("Refresh (send what changed, with the current configuration)"), permissions=["change"])
     def refresh(self, request, queryset):
-        for connector in queryset:
-            request_refresh(connector)
-            run_connector_task.delay(connector.pk)
+        services.refresh(queryset, user=request.user)
         self.message_user(request, _("Refresh queued."), messages.SUCCESS)
 
     @admin.action(description=_("Force refresh (send every visible item; no deletions)"), permissions=["change"])
     def force_refresh(self, request, queryset):
-        for connector in queryset:
-            request_refresh(connector, force=True)
-            run_connector_task.delay(connector.pk)
+        services.refresh(queryset, force=True, user=request.user)
         self.message_user(request, _("Force refresh queued; it waits for a run in progress."), messages.SUCCESS)
 
 

@@ -20,6 +20,7 @@ import os
 from django.db import transaction
 from django.utils import timezone
 
+from ..leases import Lease, held_lock
 from ..models import CatalogConnector, ConnectorItemState, ConnectorRun
 from ..validators import first_invalid, shopify_variable, validate_shop_url
 from .mapping import data_hash, exclusion, shopify_product
@@ -28,6 +29,10 @@ from .sources import catalog_items
 
 BATCH_SIZE = 10
 State = ConnectorRun.State
+
+
+class ConnectorBusy(Exception):
+    """Another process is running this connector right now."""
 
 
 def channel_for(connector: CatalogConnector) -> ShopifyChannel:
@@ -80,20 +85,27 @@ def next_run(connector: CatalogConnector) -> ConnectorRun | None:
 
 
 def run_connector(connector_id: int, progress=None) -> ConnectorRun | None:
-    """Work through the connector's runs until none is left or it is deactivated; returns the last run."""
-    run = None
-    while True:
-        connector = CatalogConnector.objects.get(pk=connector_id)
-        if not connector.active:
-            return run
-        upcoming = next_run(connector) or (request_refresh(connector) if _has_pending(connector) else None)
-        if upcoming is None:
-            return run
-        run = upcoming
-        RunProcessor(run, progress).process()
-        run.refresh_from_db()
-        if run.state != State.COMPLETED:
-            return run
+    """Work through the connector's runs until none is left or it is deactivated; returns the last run.
+
+    The connector's lock (renewed between batches) means two processes never work on one run: a second one asking
+    meanwhile gets ConnectorBusy (the holder picks up what was queued before it finishes); a holder that died
+    frees the lock within one lease."""
+    with held_lock(f"catalog-run:{connector_id}") as lease:
+        if not lease:
+            raise ConnectorBusy(connector_id)
+        run = None
+        while True:
+            connector = CatalogConnector.objects.get(pk=connector_id)
+            if not connector.active:
+                return run
+            upcoming = next_run(connector) or (request_refresh(connector) if _has_pending(connector) else None)
+            if upcoming is None:
+                return run
+            run = upcoming
+            RunProcessor(run, progress, lease).process()
+            run.refresh_from_db()
+            if run.state != State.COMPLETED:
+                return run
 
 
 def _has_pending(connector) -> bool:
@@ -106,8 +118,8 @@ def _unsent_keys(connector, items) -> list[str]:
 
 
 class RunProcessor:
-    def __init__(self, run: ConnectorRun, progress=None):
-        self.run, self.connector, self.progress = run, run.connector, progress
+    def __init__(self, run: ConnectorRun, progress=None, lease: Lease | None = None):
+        self.run, self.connector, self.progress, self.lease = run, run.connector, progress, lease
         self.force = run.kind == ConnectorRun.Kind.FORCE_REFRESH
         self._channel = None
 
@@ -148,6 +160,8 @@ class RunProcessor:
     def _batches(self) -> None:
         run = self.run
         while True:
+            if self.lease is not None:
+                self.lease.renew()  # LeaseLost stops a run another process took over
             if not CatalogConnector.objects.filter(pk=self.connector.pk, active=True).exists():  # rule 08
                 run.state, run.message = State.PAUSED, "Deactivated; resumes from here when reactivated."
                 run.save()

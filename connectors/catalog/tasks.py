@@ -2,12 +2,15 @@
 
 from celery import shared_task
 
-from .runs import request_refresh, run_connector
+from .runs import ConnectorBusy, request_refresh, run_connector
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def run_connector_task(connector_id: int) -> str:
-    run = run_connector(connector_id)
+    try:
+        run = run_connector(connector_id)
+    except ConnectorBusy:
+        return "already running in another process (it takes up what was queued)"
     return run.get_state_display() if run else "nothing to do"
 
 

@@ -45,13 +45,20 @@ def test_catalog_1000_products_then_10_changed_sends_exactly_those(connector, st
         )
 
 
-def test_catalog_admin_actions_and_activity_log(admin_client, connector, store, monkeypatch):  # noqa: F811
+def test_catalog_admin_actions_and_activity_log(
+    admin_client,
+    connector,  # noqa: F811
+    store,
+    monkeypatch,
+    django_capture_on_commit_callbacks,
+):
     queued = []
-    monkeypatch.setattr("connectors.catalog.admin.run_connector_task.delay", queued.append)
+    monkeypatch.setattr("connectors.broker.send", lambda name, args, kwargs=None: queued.extend(args))
     url = reverse("admin:connectors_catalogconnector_changelist")
 
     for action in ("deactivate", "activate", "refresh", "force_refresh"):
-        response = admin_client.post(url, {"action": action, "_selected_action": [connector.pk]})
+        with django_capture_on_commit_callbacks(execute=True):
+            response = admin_client.post(url, {"action": action, "_selected_action": [connector.pk]})
         assert response.status_code == 302
 
     assert CatalogConnector.objects.get(pk=connector.pk).active is True

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from connectors.catalog.runs import request_refresh, run_connector
+from connectors.catalog.runs import ConnectorBusy, request_refresh, run_connector
 from connectors.catalog.shopify import ChannelError
 from connectors.models import CatalogConnector, ConnectorRun
 
@@ -34,6 +34,11 @@ class Command(BaseCommand):
                 run = run_connector(connector.pk, progress=progress)
         except ChannelError as exc:
             raise CommandError(str(exc)) from exc
+        except ConnectorBusy:
+            raise CommandError(
+                f"Connector {connector.name!r} is being run by another process; it takes up this refresh before it "
+                "finishes."
+            ) from None
         if run is None:
             self.stdout.write("Nothing to send.")
             return
