@@ -10,6 +10,7 @@ import contextlib
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
@@ -66,7 +67,10 @@ def store_id_of(instance: models.Model, mapping: SyncMapping) -> int | None:
     *path, last = mapping.store_path.split("__")
     target = instance
     for step in path:
-        target = getattr(target, step, None)
+        try:
+            target = getattr(target, step, None)
+        except ObjectDoesNotExist:  # a cascade deleted the parent first
+            return None
         if target is None:
             return None
     return getattr(target, f"{last}_id", None)

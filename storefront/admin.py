@@ -45,6 +45,31 @@ class LeadAdmin(SyncedRecordAdmin):
     list_select_related = ("store",)
 
 
+class CampaignMemberInline(admin.TabularInline):
+    model = models.CampaignMember
+    extra = 0
+    fields = ("contact", "lead", "status", "scid", "salesforce_id")
+    readonly_fields = ("scid", "salesforce_id")
+    autocomplete_fields = ("contact", "lead")
+
+
+@admin.register(models.Campaign)
+class CampaignAdmin(SyncedRecordAdmin):
+    list_display = ("name", "status", "type", "is_active", "start_date", "scid", "salesforce_id")
+    list_filter = ("org", "status", "is_active")
+    search_fields = ("name", "scid", "salesforce_id")
+    inlines = [CampaignMemberInline]
+
+
+@admin.register(models.CampaignMember)
+class CampaignMemberAdmin(SyncedRecordAdmin):
+    list_display = ("campaign", "contact", "lead", "status", "scid", "salesforce_id")
+    list_filter = ("org", "status")
+    search_fields = ("campaign__name", "scid", "salesforce_id")
+    list_select_related = ("campaign", "contact", "lead")
+    autocomplete_fields = ("campaign", "contact", "lead")
+
+
 @admin.register(models.ProductCategory)
 class ProductCategoryAdmin(SyncedRecordAdmin):
     list_display = ("name", "parent", "tags", "scid", "salesforce_id")

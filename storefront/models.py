@@ -1,9 +1,10 @@
 """The website's records that SCSync keeps in step with Salesforce.
 
-Accounts, Contacts, products and price books belong to the org and are shared by its stores;
-Orders (and the Leads, Cases and Assets a store captured) belong to a store.
+Accounts, Contacts, Campaigns, products and price books belong to the org and are shared by its stores;
+Orders (and the Leads, Cases and Assets a store captured, and those Leads' campaign memberships) belong to a store.
 """
 
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -138,6 +139,62 @@ class Lead(SyncedRecord):
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name} ({self.company})".strip()
+
+
+class Campaign(SyncedRecord):
+    """A marketing campaign; shared by the org's stores, like the Contacts and Leads it reaches."""
+
+    class Status(models.TextChoices):
+        PLANNED = "Planned"
+        IN_PROGRESS = "In Progress"
+        COMPLETED = "Completed"
+        ABORTED = "Aborted"
+
+    name = models.CharField(max_length=80)
+    status = models.CharField(max_length=40, choices=Status.choices, default=Status.PLANNED)
+    type = models.CharField(max_length=40, blank=True)
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    is_active = models.BooleanField(default=False)
+
+    class Meta(SyncedRecord.Meta):
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CampaignMember(SyncedRecord):
+    """A Contact or a Lead in a campaign. A lead's membership belongs to the lead's store; a contact's is the
+    org's, like the contact."""
+
+    class Status(models.TextChoices):
+        SENT = "Sent"
+        RESPONDED = "Responded"
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="members")
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=40, choices=Status.choices, default=Status.SENT)
+
+    store_path = "lead__store"
+    objects = StoreScopedQuerySet.as_manager()
+
+    class Meta(SyncedRecord.Meta):
+        ordering = ["campaign_id", "pk"]
+        constraints = [
+            *SyncedRecord.Meta.constraints,
+            models.CheckConstraint(
+                condition=Q(contact__isnull=False) | Q(lead__isnull=False), name="campaignmember_contact_or_lead"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact or self.lead} in {self.campaign}"
+
+    def clean(self):
+        if self.contact_id is None and self.lead_id is None:
+            raise ValidationError(_("A campaign member is a contact or a lead: give one."))
 
 
 class ProductCategory(SyncedRecord):

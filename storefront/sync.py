@@ -51,6 +51,29 @@ def register_sync_mappings() -> None:
         store_path="store",
     )
     registry.register(
+        models.Campaign,
+        "Campaign",
+        {
+            "name": "Name",
+            "status": "Status",
+            "type": "Type",
+            "start_date": "StartDate",
+            "end_date": "EndDate",
+            "is_active": "IsActive",
+        },
+    )
+    registry.register(
+        models.CampaignMember,
+        "CampaignMember",
+        {"status": "Status"},
+        parents=(
+            ParentLink("campaign", "CampaignId", "Campaign"),
+            ParentLink("contact", "ContactId", "Contact"),
+            ParentLink("lead", "LeadId", "Lead"),
+        ),
+        store_path="lead__store",
+    )
+    registry.register(
         models.ProductCategory,
         "Product_Category__c",
         {"name": "Name", "description": "Description__c"},

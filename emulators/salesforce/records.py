@@ -88,7 +88,8 @@ class Records:
         for name, field in obj["fields"].items():
             if name not in values and "default" in field:
                 values[name] = field["default"]
-        values.setdefault("OwnerId", self.schema["users"]["active"][0])
+        if "OwnerId" in obj["fields"]:  # not every object has an owner (a CampaignMember has none)
+            values.setdefault("OwnerId", self.schema["users"]["active"][0])
         candidate = {f: None for f in obj["fields"]} | values
         self._check(sobject, candidate, None, set(values), ctx)
         record_id = self.ids.new(obj["keyPrefix"])

@@ -124,6 +124,10 @@ class RowChecker:
                 f"{self.scid_column} is empty: the row would be a new record each time the file is loaded "
                 "(give it an id, or pass --new-records)"
             )
+        try:
+            self.model(**values).clean()  # rules across fields (a campaign member is a contact or a lead)
+        except ValidationError as exc:
+            raise ValueError(" ".join(exc.messages)) from None
         if scid:
             if scid in self.seen_scids:
                 raise ValueError(f"SCID {scid} appears twice in the file")

@@ -3,8 +3,9 @@ payloads, messages); nothing of tenant A does.
 
 - Org "Alpha org" has "Alpha store" (staff A manages it) and "Zulu store two" (staff B's): same org, other store.
 - Org "Zulu org" has "Zulu store" (staff B's), with its sync triggers off.
-Org-shared records (accounts, contacts, products, price books) carry their org's word; store-owned ones (orders,
-leads, assets, cases, connectors, errors, unsent changes) their store's.
+Org-shared records (accounts, contacts, campaigns and contacts' memberships, products, price books) carry their
+org's word; store-owned ones (orders, leads and their campaign memberships, assets, cases, connectors, errors,
+unsent changes) their store's.
 """
 
 from __future__ import annotations
@@ -58,6 +59,8 @@ def shared_records(org: SalesforceOrg, word: str) -> dict:
     m.ProductOption.objects.create(org=org, configured_product=product, optional_product=other, scid=f"{up}-OPT")
     pricebook = m.Pricebook.objects.create(org=org, name=f"{tag} price book", scid=f"{up}-PB")
     m.PricebookEntry.objects.create(org=org, pricebook=pricebook, product=product, unit_price=1, scid=f"{up}-PBE")
+    campaign = m.Campaign.objects.create(org=org, name=f"{tag} campaign", scid=f"{up}-CMP")
+    m.CampaignMember.objects.create(org=org, campaign=campaign, contact=contact, scid=f"{up}-CMPC")
     SyncCursor.objects.create(org=org, sobject="Account", last_error=f"{tag} cursor error")
     contact_event = ChangeEvent.objects.filter(model_label="storefront.contact", object_pk=contact.pk).get()
     error(org, None, contact_event, "Contact", tag, up)
@@ -78,7 +81,9 @@ def store_records(store: Store, shared: dict, word: str) -> None:
     m.OrderItem.objects.create(
         org=org, order=order, product=shared["product"], quantity=1, unit_price=1, scid=f"{up}-OI"
     )
-    m.Lead.objects.create(org=org, store=store, last_name=f"{tag} lead", company=f"{tag} co", scid=f"{up}-LEAD")
+    lead = m.Lead.objects.create(org=org, store=store, last_name=f"{tag} lead", company=f"{tag} co", scid=f"{up}-LEAD")
+    campaign = m.Campaign.objects.filter(org=org).get()
+    m.CampaignMember.objects.create(org=org, campaign=campaign, lead=lead, scid=f"{up}-CMPL", status="Responded")
     m.Asset.objects.create(org=org, store=store, account=shared["account"], name=f"{tag} asset", scid=f"{up}-AST")
     m.Case.objects.create(org=org, store=store, contact=shared["contact"], subject=f"{tag} case", scid=f"{up}-CASE")
     order_event = ChangeEvent.objects.filter(model_label="storefront.order", object_pk=order.pk).get()
