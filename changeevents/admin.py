@@ -6,16 +6,18 @@ registers a subclass in its place.
 
 from django.contrib import admin, messages
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from connectors.admin import SalesforceOrgAdmin
 from connectors.audit import log_change
 from connectors.models import SalesforceOrg
+from connectors.salesforce.connection import missing_variables
 
 from .downstream import request_poll
 from .models import SyncCursor, UnsentChange
+from .org_check import check_org
 from .registry import ScheduleGroup
 from .triggers import set_triggers
 from .unsent import TriggersStillOff, catch_up, discard, unsent_by_object
@@ -54,8 +56,39 @@ class SyncCursorInline(admin.TabularInline):
 
 @admin.register(SalesforceOrg)
 class SyncedOrgAdmin(SalesforceOrgAdmin):
-    actions = ["sync_now", "sync_ten_minute_objects_now"]
+    actions = ["sync_now", "sync_ten_minute_objects_now", "test_connection"]
     inlines = [*SalesforceOrgAdmin.inlines, SyncCursorInline]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        org = self.get_object(request, object_id)
+        missing = missing_variables(org) if org is not None and request.method == "GET" else []
+        if missing:
+            self.message_user(
+                request,
+                _("This process lacks the org's credential variable(s) %(names)s: nothing can sync until they are set.")
+                % {"names": ", ".join(missing)},
+                messages.WARNING,
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    # it spends API calls and records the org's currency setting: for those who own the org's connection
+    @admin.action(description=_("Test connection: check the org against the sync mappings"), permissions=["change"])
+    def test_connection(self, request, queryset):
+        for org in queryset:
+            result = check_org(org)
+            log_change(request.user, [org], f"Test connection: {result.summary()}")
+            if result.ok:
+                self.message_user(request, result.summary(), messages.SUCCESS)
+            else:
+                self.message_user(
+                    request,
+                    format_html(
+                        "{}<ul>{}</ul>",
+                        result.summary(),
+                        format_html_join("", "<li>{}</li>", ((p,) for p in result.problems)),
+                    ),
+                    messages.ERROR,
+                )
 
     # a poll changes nothing that was not already going to change: whoever may view the org may ask for one
     @admin.action(description=_("Sync now: read every object from Salesforce"), permissions=["view"])

@@ -27,7 +27,7 @@ from connectors.salesforce import SalesforceCallError, SalesforceFailure, client
 
 from .downstream_apply import Applier
 from .models import ChangeEvent, SyncCursor
-from .registry import ScheduleGroup, SyncMapping, registry
+from .registry import STORE_FIELD, ScheduleGroup, SyncMapping, registry
 from .summaries import Tally
 
 logger = logging.getLogger(__name__)
@@ -98,6 +98,8 @@ def soql_for(mapping: SyncMapping, since=None, after: bool = False) -> str:
     fields = ["Id", "IsDeleted", "SystemModstamp", mapping.external_id, *mapping.fields.values()]
     for link in mapping.parents:
         fields += [link.lookup, f"{link.relationship}.{mapping.external_id}"]
+    if mapping.sends_store:
+        fields.append(STORE_FIELD)  # a record created in the org joins the store it names
     where = ""
     if since:
         where = f" WHERE SystemModstamp {'>' if after else '>='} {since.strftime('%Y-%m-%dT%H:%M:%S.%f')[:-3]}Z"

@@ -19,7 +19,7 @@ from .bulk_sql import insert_rows, update_rows
 from .failures import EventFailure, first_line, report_failures
 from .models import ChangeEvent
 from .recording import recording_suppressed, store_id_of
-from .registry import SyncMapping, registry
+from .registry import STORE_FIELD, SyncMapping, registry
 from .signals import RecordChanges, announce
 from .summaries import Tally
 from .values import RowError, from_salesforce, state_hash
@@ -207,7 +207,7 @@ class Applier:
             return None
         field = self.model._meta.get_field("store")
         stores = list(self.org.stores.filter(active=True).values_list("pk", "name", "domain"))
-        named = row.get("Store__c")
+        named = row.get(STORE_FIELD)
         for pk, name, domain in stores:
             if named and named in (name, domain):
                 return pk

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from django.db import models
 
-from .registry import SyncMapping
+from .registry import CURRENCY_FIELD, STORE_FIELD, SyncMapping
 from .values import to_salesforce
 
 
@@ -45,4 +45,18 @@ def build_payload(instance: models.Model, mapping: SyncMapping, events: Iterable
             body[link.lookup] = parent.salesforce_id
         else:  # not confirmed yet (it may go in the same cycle): by its External_ID__c
             body[link.relationship] = {mapping.external_id: parent.scid}
+    if mapping.sends_store:
+        body.update(store_values(instance.store, instance.org, only))
     return body
+
+
+def store_values(store, org, only: set[str] | None = None) -> dict:
+    """What a store-owned record tells Salesforce of its store: Store__c, the store's name (on create, and when the
+    record moves store), and CurrencyIsoCode, the store's currency (on create, where the org is multi-currency:
+    Salesforce does not let an order with items change currency)."""
+    values = {}
+    if only is None or "store_id" in only:
+        values[STORE_FIELD] = store.name
+    if only is None and org.multi_currency:
+        values[CURRENCY_FIELD] = store.currency
+    return values

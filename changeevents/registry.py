@@ -11,6 +11,8 @@ from enum import StrEnum
 from django.db import models
 
 EXTERNAL_ID_FIELD = "External_ID__c"
+STORE_FIELD = "Store__c"  # the name of the store a record belongs to (mappings with sends_store)
+CURRENCY_FIELD = "CurrencyIsoCode"  # its store's currency, where the org is multi-currency
 
 
 class Direction(StrEnum):
@@ -53,6 +55,7 @@ class SyncMapping:
     store_path: str | None = None  # path from the record to its store, when it has one
     create_defaults: dict[str, object] = field(default_factory=dict)  # Salesforce values sent on create only
     external_id: str = EXTERNAL_ID_FIELD
+    sends_store: bool = False  # the record's store goes as Store__c (and its currency as CurrencyIsoCode)
 
     @property
     def label(self) -> str:
@@ -68,8 +71,9 @@ class SyncMapping:
 
     @property
     def tracked_fields(self) -> tuple[str, ...]:
-        """Model attribute names whose change is a change event (fields and parent foreign keys)."""
-        return tuple(self.fields) + tuple(self.model._meta.get_field(p.field).attname for p in self.parents)
+        """Model attribute names whose change is a change event (fields, parent foreign keys, a sent store)."""
+        parents = tuple(self.model._meta.get_field(p.field).attname for p in self.parents)
+        return tuple(self.fields) + parents + (("store_id",) if self.sends_store else ())
 
     def parent(self, field_name: str) -> ParentLink | None:
         return next((p for p in self.parents if p.field == field_name), None)

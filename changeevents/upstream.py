@@ -240,7 +240,7 @@ class BatchDispatcher:
     def send_upserts(self, mapping: SyncMapping, groups: dict[RecordKey, list[ChangeEvent]]) -> None:
         if not groups:
             return
-        parent_fields = [link.field for link in mapping.parents]
+        parent_fields = [link.field for link in mapping.parents] + (["store", "org"] if mapping.sends_store else [])
         instances = {
             obj.pk: obj
             for obj in mapping.model.objects.select_related(*parent_fields).filter(pk__in=[k[1] for k in groups])

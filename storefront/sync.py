@@ -133,6 +133,7 @@ def register_sync_mappings() -> None:
             ParentLink("pricebook", "Pricebook2Id", "Pricebook2"),
         ),
         store_path="store",
+        sends_store=True,
     )
     registry.register(
         models.OrderItem,

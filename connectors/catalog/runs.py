@@ -53,7 +53,7 @@ def channel_for(connector: CatalogConnector) -> ShopifyChannel:
             f"{connector.access_token_env} is not set (the access token of connector {connector.name!r})."
         )
     ca_file = os.environ.get(connector.ca_file_env, "") if connector.ca_file_env else ""
-    return ShopifyChannel(connector.shop_url, token, ca_file or None)
+    return ShopifyChannel(connector.shop_url, token, ca_file or None, locale=connector.store.language)
 
 
 @transaction.atomic

@@ -53,10 +53,12 @@ def _wait(retry_state) -> float:
 
 
 class ShopifyChannel:
-    def __init__(self, shop_url: str, access_token: str, ca_file: str | None = None, timeout=(5, 30)):
+    def __init__(self, shop_url: str, access_token: str, ca_file: str | None = None, timeout=(5, 30), locale: str = ""):
         self.endpoint = f"{shop_url.rstrip('/')}/admin/api/{API_VERSION}/graphql.json"
         self.session = requests.Session()
         self.session.headers.update({"X-Shopify-Access-Token": access_token, "Content-Type": "application/json"})
+        if locale:  # the store's language: the channel's locale, which Shopify answers (user errors) in
+            self.session.headers["Accept-Language"] = locale
         if ca_file:
             self.session.verify = ca_file
             self.session.trust_env = False  # REQUESTS_CA_BUNDLE would override a private CA otherwise

@@ -65,6 +65,13 @@ class SalesforceOrg(models.Model):
         related_name="+",
         editable=False,
     )
+    multi_currency = models.BooleanField(
+        default=False,
+        help_text=_(
+            "The org has multiple currencies enabled: an order is sent with its store's currency (CurrencyIsoCode). "
+            "Test connection sets it from the org's Order object."
+        ),
+    )
     poll_interval_seconds = models.PositiveIntegerField(default=5, validators=[MinValueValidator(1)])
     sending_paused_until = models.DateTimeField(
         null=True, blank=True, help_text=_("Set when Salesforce answers REQUEST_LIMIT_EXCEEDED.")

@@ -70,6 +70,24 @@ def _check(org: SalesforceOrg) -> None:
         raise ImproperlyConfigured(f"Org {org.name!r} has an {reason}")
 
 
+REQUIRED_VARIABLES = {
+    SalesforceOrg.AuthMethod.SESSION: ("INSTANCE_URL", "SESSION_ID"),
+    SalesforceOrg.AuthMethod.JWT_BEARER: ("CONSUMER_KEY", "PRIVATE_KEY_FILE"),
+    SalesforceOrg.AuthMethod.PASSWORD: ("PASSWORD", "SECURITY_TOKEN"),
+}
+
+
+def missing_variables(org: SalesforceOrg) -> list[str]:
+    """The environment variables the org's auth method needs that this process does not have (names only; an
+    org with no prefix uses the emulated org's connection file, whose absence connection_for explains)."""
+    prefix = org.credentials_env_prefix
+    if not prefix:
+        return []
+    return [
+        f"{prefix}_{name}" for name in REQUIRED_VARIABLES[org.auth_method] if not os.environ.get(f"{prefix}_{name}")
+    ]
+
+
 def connection_for(org: SalesforceOrg) -> Connection:
     """The connection settings of an org; an invalid setting or a missing variable raises ImproperlyConfigured
     naming it."""

@@ -74,7 +74,8 @@ class _Handler(BaseHTTPRequestHandler):
                     {"field": ["input"], "message": injected.get("message", "Invalid product"), "code": "INVALID"}
                 ]
                 return {"productSet": {"product": None, "userErrors": errors}}
-            product, errors = shop.product_set(product_input, variables.get("identifier"))
+            locale = self.headers.get("Accept-Language", "")
+            product, errors = shop.product_set(product_input, variables.get("identifier"), locale)
             shaped = (
                 {"id": product["id"], "handle": product.get("handle"), "status": product.get("status")}
                 if product

@@ -52,7 +52,11 @@ class Shop:
                     return failure
         return None
 
-    def product_set(self, product_input: dict, identifier: dict | None) -> tuple[dict | None, list[dict]]:
+    def product_set(
+        self, product_input: dict, identifier: dict | None, locale: str = ""
+    ) -> tuple[dict | None, list[dict]]:
+        """Create or replace a product; `locale` is the Accept-Language it was written with (kept as
+        `writtenInLocale`, which the control API's product list shows)."""
         title = product_input.get("title")
         if not title:
             return None, [{"field": ["input", "title"], "message": "Title can't be blank", "code": "BLANK"}]
@@ -65,7 +69,7 @@ class Shop:
             if not product_id:
                 product_id = f"gid://shopify/Product/{self.next_id}"
                 self.next_id += 1
-            product = {"id": product_id, **product_input}
+            product = {"id": product_id, **product_input, "writtenInLocale": locale}
             product["variants"] = [
                 {"id": f"gid://shopify/ProductVariant/{abs(hash((product_id, n))) % 10**9}", **v}
                 for n, v in enumerate(product_input.get("variants") or [])

@@ -10,8 +10,10 @@ from django.db import transaction
 from changeevents.bulk_sql import update_rows
 from changeevents.failures import EventFailure, report_failures
 from changeevents.models import ChangeEvent
+from changeevents.payloads import store_values
 from changeevents.registry import SyncMapping
 from changeevents.values import to_salesforce
+from connectors.models import Store
 from connectors.salesforce import client_for_org
 
 from .progress import ProgressFactory, silent
@@ -26,9 +28,16 @@ def salesforce_rows(mapping: SyncMapping, records: list) -> list[dict]:
         fk = mapping.model._meta.get_field(link.field)
         ids = {getattr(r, fk.attname) for r in records} - {None}
         parent_scids[link.field] = dict(fk.related_model._default_manager.filter(pk__in=ids).values_list("pk", "scid"))
+    stores = {}
+    if mapping.sends_store:
+        store_ids = {record.store_id for record in records}
+        stores = {s.pk: s for s in Store.objects.filter(pk__in=store_ids).select_related("org")}
     rows = []
     for record in records:
         row = {mapping.external_id: record.scid}
+        if mapping.sends_store:
+            store = stores[record.store_id]
+            row.update(store_values(store, store.org))
         for name, salesforce_field in mapping.fields.items():
             value = to_salesforce(getattr(record, name))
             row[salesforce_field] = "" if value is None else str(value).lower() if isinstance(value, bool) else value

@@ -33,6 +33,7 @@ def _unsent_change(org):
 SUBJECTS = {
     ("connectors.salesforceorg", "sync_now"): lambda world: world["org"],
     ("connectors.salesforceorg", "sync_ten_minute_objects_now"): lambda world: world["org"],
+    ("connectors.salesforceorg", "test_connection"): lambda world: world["org"],
     ("changeevents.unsentchange", "send_now"): lambda world: _unsent_change(world["org"]),
     ("changeevents.unsentchange", "discard_changes"): lambda world: _unsent_change(world["org"]),
     ("syncerrors.syncerror", "resync_selected"): lambda world: failed_contact(world["store"])[1],
