@@ -52,3 +52,15 @@ def test_status_codes_engine_codes_say_how_they_relate_to_the_root():
 
 def test_status_codes_unknown_code_falls_back():
     assert status_code_info("SOMETHING_NEW") is UNKNOWN
+
+
+def test_status_codes_a_missing_parent_gets_the_parent_fix_whichever_way_salesforce_says_it():
+    from syncerrors.status_codes import MISSING_PARENT_FIX
+
+    by_external_id = status_code_info(
+        "INVALID_FIELD", message="Foreign key external ID: SC1 not found for field External_ID__c in entity Account"
+    )
+    by_id = status_code_info("INVALID_CROSS_REFERENCE_KEY", message="invalid cross reference id: 001000000000001AAA")
+
+    assert MISSING_PARENT_FIX in by_external_id.resolution and MISSING_PARENT_FIX in by_id.resolution
+    assert "does not know a field" in status_code_info("INVALID_FIELD", message="No such column 'Foo__c'").description

@@ -204,3 +204,19 @@ def test_a_bulk_load_announces_its_rows_and_they_get_keys_once_the_triggers_are_
     entry = PricebookEntry.objects.get(org=org, scid="PBE-1")
     assert summary.loaded == 1 and heard == [(PricebookEntry, [entry.pk], False)]
     assert entry.composite_key == f"{pricebook.scid}|{product.scid}|AUD"
+
+
+def test_an_order_line_created_in_the_org_takes_its_stock_once(sf_org, sf_store):
+    product, order, _ = _order_with_a_line(sf_org, sf_store, quantity=1)
+    product.refresh_from_db()
+    assert product.stock_level == 19
+    sf_org.emulator.control.create_records(
+        "OrderItem",
+        [{"OrderId": order.salesforce_id, "Product2Id": product.salesforce_id, "Quantity": 5, "UnitPrice": 5}],
+    )
+
+    poll_org(sf_org.pk)
+    poll_org(sf_org.pk, full=True)
+
+    assert OrderItem.objects.filter(order=order).count() == 2
+    assert _stock(product) == 14
