@@ -20,7 +20,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
-from changeevents.failures import RecordProblem, problems_solved, register_rerun, report_problem
+from changeevents.failures import RecordProblem, problems_solved, report_problem
 from changeevents.registry import registry
 from connectors.broker import publish
 
@@ -85,9 +85,6 @@ def rerun_import(org_id: int, sobject: str, scid: str) -> bool:
     """Re-syncing a MEDIA_IMPORT_FAILED error: import the product's current media URL again."""
     product = Product.objects.filter(org_id=org_id, scid=scid).first()
     return bool(product and queue_import(product))
-
-
-register_rerun(MEDIA_IMPORT_FAILED, rerun_import)
 
 
 def store(body: bytes, content_type: str) -> tuple[str, str]:

@@ -3,6 +3,7 @@
 all send, so every path runs the same side effects. Each honours the org's switch; switching it back on catches
 up what was skipped."""
 
+from changeevents.failures import register_rerun
 from changeevents.signals import RecordChanges, records_changed
 from changeevents.triggers import triggers_enabled, triggers_switched
 
@@ -37,4 +38,5 @@ def catch_up(sender, org, enabled, **kwargs):
 
 def connect_trigger_receivers() -> None:
     records_changed.connect(records_changed_effects, dispatch_uid="scsync-trigger-effects")
+    register_rerun(media.MEDIA_IMPORT_FAILED, media.rerun_import)  # re-syncing a failed import imports again
     triggers_switched.connect(catch_up, dispatch_uid="scsync-triggers-catch-up")
