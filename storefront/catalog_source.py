@@ -1,7 +1,9 @@
-"""The store's catalog as the connectors see it, and the receivers that queue changed items (rule 01)."""
+"""The store's catalog as the connectors see it, and the receivers that queue changed items (rule 01), whichever
+path changed them."""
 
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete
 
+from changeevents.signals import RecordChanges, records_changed
 from connectors.catalog.sources import CatalogItem, mark_items_changed, register_catalog_source
 from connectors.models import Store
 
@@ -56,20 +58,35 @@ def _stores_of(org_id: int) -> list[int]:
     return list(Store.objects.filter(org_id=org_id).values_list("pk", flat=True))
 
 
-def product_changed(sender, instance, **kwargs):
-    mark_items_changed(_stores_of(instance.org_id), [instance.scid], "product changed")
+REASONS = {Product: "product changed", ProductVariant: "variant changed", ProductCategory: "category changed"}
 
 
-def variant_changed(sender, instance, **kwargs):
+def items_changed(sender, changes: RecordChanges, **kwargs):
+    """Created or updated products, variants and categories (a website save, a bulk load or a downstream apply:
+    the one announcement) queue their products' items. Not a sync trigger: it runs whatever the org's switch."""
+    if changes.model not in REASONS:
+        return
+    pks = [*changes.created, *changes.updated]
+    if not pks:
+        return
+    products = {
+        Product: Product.objects.filter(pk__in=pks),
+        ProductVariant: Product.objects.filter(variants__pk__in=pks),
+        ProductCategory: Product.objects.filter(categories__pk__in=pks),
+    }[changes.model]
+    scids = list(products.values_list("scid", flat=True).distinct())
+    if scids:
+        mark_items_changed(_stores_of(changes.org_id), scids, REASONS[changes.model])
+
+
+def product_deleted(sender, instance, **kwargs):
+    mark_items_changed(_stores_of(instance.org_id), [instance.scid], "product deleted")
+
+
+def variant_deleted(sender, instance, **kwargs):
     product = Product.objects.filter(pk=instance.product_id).only("scid", "org_id").first()
     if product:
-        mark_items_changed(_stores_of(product.org_id), [product.scid], "variant changed")
-
-
-def category_changed(sender, instance, **kwargs):
-    scids = list(instance.products.values_list("scid", flat=True)) if instance.pk else []
-    if scids:
-        mark_items_changed(_stores_of(instance.org_id), scids, "category changed")
+        mark_items_changed(_stores_of(product.org_id), [product.scid], "variant deleted")
 
 
 def product_categories_changed(sender, instance, action, **kwargs):
@@ -79,11 +96,10 @@ def product_categories_changed(sender, instance, action, **kwargs):
 
 def connect_catalog_receivers() -> None:
     register_catalog_source(store_catalog)
-    post_save.connect(product_changed, sender=Product, dispatch_uid="scsync-catalog-product")
-    post_delete.connect(product_changed, sender=Product, dispatch_uid="scsync-catalog-product-delete")
-    post_save.connect(variant_changed, sender=ProductVariant, dispatch_uid="scsync-catalog-variant")
-    post_delete.connect(variant_changed, sender=ProductVariant, dispatch_uid="scsync-catalog-variant-delete")
-    post_save.connect(category_changed, sender=ProductCategory, dispatch_uid="scsync-catalog-category")
+    records_changed.connect(items_changed, dispatch_uid="scsync-catalog-items")
+    # a delete of a row announces only its pk: these read the row itself (a downstream delete sends them too)
+    post_delete.connect(product_deleted, sender=Product, dispatch_uid="scsync-catalog-product-delete")
+    post_delete.connect(variant_deleted, sender=ProductVariant, dispatch_uid="scsync-catalog-variant-delete")
     m2m_changed.connect(
         product_categories_changed, sender=Product.categories.through, dispatch_uid="scsync-catalog-m2m"
     )

@@ -220,3 +220,21 @@ def test_an_order_line_created_in_the_org_takes_its_stock_once(sf_org, sf_store)
 
     assert OrderItem.objects.filter(order=order).count() == 2
     assert _stock(product) == 14
+
+
+def test_a_product_changed_in_the_org_queues_its_catalog_item_like_a_website_change(sf_org, sf_store):
+    from connectors.models import CatalogConnector, ConnectorItemState
+
+    CatalogConnector.objects.create(
+        store=sf_store, name="Shop", shop_url="https://shop.myshopify.com", access_token_env="SHOPIFY_TOKEN"
+    )
+    product = ProductFactory(org=sf_org, name="Lamp")
+    dispatch_org(sf_org.pk)
+    product.refresh_from_db()
+    ConnectorItemState.objects.update(pending=False, pending_reason="")
+
+    sf_org.emulator.control.update_records("Product2", {product.salesforce_id: {"Name": "Desk lamp"}})
+    poll_org(sf_org.pk)
+
+    state = ConnectorItemState.objects.get(item_key=product.scid)
+    assert (state.pending, state.pending_reason) == (True, "product changed")
