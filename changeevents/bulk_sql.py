@@ -2,9 +2,9 @@
 costs seconds of Python for thousands of rows; a parameterised UPDATE ... WHERE pk = %s does not. Each call is
 one transaction (all rows or none)."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
-from django.db import connections, router, transaction
+from django.db import DataError, IntegrityError, connections, router, transaction
 
 
 def update_rows(model, objects: Iterable, field_names: Sequence[str]) -> int:
@@ -44,3 +44,27 @@ def insert_rows(model, objects: Iterable) -> int:
     with transaction.atomic(using=using, savepoint=False), connection.cursor() as cursor:
         cursor.executemany(sql, rows)
     return len(rows)
+
+
+def write_each_alone(
+    records: list, write: Callable[[list], object], refused: Callable[[object, Exception], None]
+) -> list:
+    """`write(records)` in one statement; when the database refuses one (a unique or foreign key, a value too long),
+    write them one by one under savepoints so only the refused fail, each handed to `refused(record, exc)`.
+    Returns the records written."""
+    try:
+        with transaction.atomic():
+            write(records)
+        return records
+    except (IntegrityError, DataError):
+        pass
+    written = []
+    for record in records:
+        try:
+            with transaction.atomic():
+                write([record])
+        except (IntegrityError, DataError) as exc:
+            refused(record, exc)
+        else:
+            written.append(record)
+    return written

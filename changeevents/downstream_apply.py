@@ -11,11 +11,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from django.db import DataError, IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .bulk_sql import insert_rows, update_rows
+from .bulk_sql import insert_rows, update_rows, write_each_alone
 from .failures import EventFailure, first_line, report_failures
 from .models import ChangeEvent
 from .recording import recording_suppressed, store_id_of
@@ -265,26 +265,13 @@ class Applier:
             self.events.append(event)
 
     def _each_alone(self, records: list, write) -> list:
-        """Write the records in one statement; when the database refuses one (a unique or foreign key), write them
-        one by one so only the refused rows fail, each as a CANNOT_APPLY_DOWNSTREAM error. Returns those written."""
-        try:
-            with transaction.atomic():
-                write(records)
-            return records
-        except (IntegrityError, DataError):
-            pass
-        written = []
-        for record in records:
-            try:
-                with transaction.atomic():
-                    write([record])
-            except (IntegrityError, DataError) as exc:
-                existing = record if record.pk else None
-                message = f"the website refused it: {first_line(exc)}"
-                self._cannot_apply(record._row, "CANNOT_APPLY_DOWNSTREAM", message, existing)
-            else:
-                written.append(record)
-        return written
+        """Write the records; a row the database refuses fails alone, as a CANNOT_APPLY_DOWNSTREAM error."""
+
+        def refused(record, exc) -> None:
+            message = f"the website refused it: {first_line(exc)}"
+            self._cannot_apply(record._row, "CANNOT_APPLY_DOWNSTREAM", message, record if record.pk else None)
+
+        return write_each_alone(records, write, refused)
 
     def _event(self, pk, scid, salesforce_id, event_type, status, changed=None) -> ChangeEvent:
         return ChangeEvent(

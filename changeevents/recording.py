@@ -17,7 +17,6 @@ from django.db import models
 from .models import ChangeEvent
 from .registry import SyncMapping, registry
 from .signals import RecordChanges, announce
-from .triggers import triggers_enabled
 from .wakeups import wake_upstream_after_commit
 
 SNAPSHOT_ATTR = "_sync_snapshot"
@@ -84,9 +83,10 @@ def _should_record(instance: models.Model) -> SyncMapping | None:
     return mapping if mapping.syncs_upstream else None
 
 
-def _status(org_id: int) -> str:
-    """Pending (sent at once) while the org's triggers are on; unsent (listed, sent when caught up) while off."""
-    return ChangeEvent.Status.PENDING if triggers_enabled(org_id) else ChangeEvent.Status.UNSENT
+def _status(changes: RecordChanges) -> str:
+    """Pending (sent at once) while the org's triggers are on; unsent (listed, sent when caught up) while off. The
+    switch is read once per write: the side effects the write announces reuse it."""
+    return ChangeEvent.Status.PENDING if changes.triggers_enabled() else ChangeEvent.Status.UNSENT
 
 
 def build_event(instance, mapping: SyncMapping, event_type: str, changed: dict, status: str = "pending") -> ChangeEvent:
@@ -118,11 +118,11 @@ def record_save(sender, instance, created=False, raw=False, **kwargs) -> ChangeE
     if _suppressed.get():
         return None
     changed = current if created else {k: v for k, v in current.items() if previous is None or previous.get(k) != v}
+    changes = RecordChanges(type(instance), instance.org_id)
     event = None
     if mapping.syncs_upstream and changed:
         event_type = ChangeEvent.EventType.CREATE if created else ChangeEvent.EventType.UPDATE
-        event = _save_event(build_event(instance, mapping, event_type, changed, _status(instance.org_id)))
-    changes = RecordChanges(type(instance), instance.org_id)
+        event = _save_event(build_event(instance, mapping, event_type, changed, _status(changes)))
     if created:
         changes.created.append(instance.pk)
     else:
@@ -143,8 +143,9 @@ def record_delete(sender, instance, **kwargs) -> ChangeEvent | None:
     mapping = _should_record(instance)
     if mapping is None:
         return None
-    event = _save_event(build_event(instance, mapping, ChangeEvent.EventType.DELETE, {}, _status(instance.org_id)))
-    announce(RecordChanges(type(instance), instance.org_id, deleted=[instance.pk]))
+    changes = RecordChanges(type(instance), instance.org_id, deleted=[instance.pk])
+    event = _save_event(build_event(instance, mapping, ChangeEvent.EventType.DELETE, {}, _status(changes)))
+    announce(changes)
     return event
 
 
@@ -164,7 +165,7 @@ def record_bulk(
         if mapping is None:
             continue
         if instance.org_id not in statuses:
-            statuses[instance.org_id] = _status(instance.org_id)
+            statuses[instance.org_id] = _status(RecordChanges(type(instance), instance.org_id))
         values = snapshot(instance, mapping)
         if changed_fields is not None and event_type == ChangeEvent.EventType.UPDATE:
             wanted = {type(instance)._meta.get_field(f).attname for f in changed_fields}

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 from django.dispatch import Signal
 
+from .triggers import triggers_enabled
+
 # sender=model class, changes=RecordChanges
 records_changed = Signal()
 
@@ -25,6 +27,13 @@ class RecordChanges:
     created: list[int] = field(default_factory=list)
     updated: dict[int, set[str]] = field(default_factory=dict)  # pk -> attribute names the write changed
     deleted: list[int] = field(default_factory=list)
+    triggers_on: bool | None = None  # the org's switch as the writer read it; None: read on first use
+
+    def triggers_enabled(self) -> bool:
+        """Whether the org's sync triggers are on, read once per announcement (a save has already read it)."""
+        if self.triggers_on is None:
+            self.triggers_on = triggers_enabled(self.org_id)
+        return self.triggers_on
 
     def __bool__(self) -> bool:
         return bool(self.created or self.updated or self.deleted)

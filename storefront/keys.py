@@ -2,9 +2,7 @@
 
 import logging
 
-from django.db import IntegrityError, transaction
-
-from changeevents.bulk_sql import update_rows
+from changeevents.bulk_sql import update_rows, write_each_alone
 
 from .models import OrderItem, PricebookEntry
 
@@ -36,21 +34,14 @@ def assign_keys(model, pks) -> int:
         if row.composite_key != key:
             row.composite_key = key
             changed.append(row)
-    try:
-        with transaction.atomic():
-            return update_rows(model, changed, ["composite_key"])
-    except IntegrityError:
-        pass
-    written = 0
-    for row in changed:
-        try:
-            with transaction.atomic():
-                written += update_rows(model, [row], ["composite_key"])
-        except IntegrityError:
-            logger.warning(
-                "%s %s: composite key %s is another record's; left unset", model.__name__, row.pk, row.composite_key
-            )
-    return written
+
+    def refused(row, exc) -> None:
+        logger.warning(
+            "%s %s: composite key %s is another record's; left unset", model.__name__, row.pk, row.composite_key
+        )
+
+    written = write_each_alone(changed, lambda rows: update_rows(model, rows, ["composite_key"]), refused)
+    return len(written)
 
 
 def catch_up_composite_keys(org_id: int) -> int:

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from changeevents.failures import RecordProblem, problems_solved, report_problem
@@ -35,14 +36,13 @@ EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "im
 
 def queue_imports(product_ids) -> list[MediaImport]:
     """Import the media URL of each of these products that has one and has not been imported already."""
-    products = list(Product.objects.filter(pk__in=list(product_ids)).exclude(media_url=""))
-    if not products:
-        return []
-    latest = {}
-    imports = MediaImport.objects.filter(product__in=products).order_by("product_id", "created_at")
-    for product_id, source_url in imports.values_list("product_id", "source_url"):
-        latest[product_id] = source_url  # the newest wins
-    return [queue_import(p) for p in products if latest.get(p.pk) != p.media_url]
+    newest = MediaImport.objects.filter(product=OuterRef("pk")).order_by("-created_at", "-pk").values("source_url")
+    products = (
+        Product.objects.filter(pk__in=list(product_ids))
+        .exclude(media_url="")
+        .annotate(last_imported=Subquery(newest[:1]))
+    )
+    return [queue_import(p) for p in products if p.last_imported != p.media_url]
 
 
 def queue_import(product: Product) -> MediaImport | None:

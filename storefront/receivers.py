@@ -5,7 +5,7 @@ up what was skipped."""
 
 from changeevents.failures import register_rerun
 from changeevents.signals import RecordChanges, records_changed
-from changeevents.triggers import triggers_enabled, triggers_switched
+from changeevents.triggers import triggers_switched
 
 from . import inventory, keys, media
 from .models import Order, OrderItem, Product
@@ -13,7 +13,7 @@ from .models import Order, OrderItem, Product
 
 def records_changed_effects(sender, changes: RecordChanges, **kwargs) -> None:
     model = changes.model
-    if model not in (*keys.KEYED, OrderItem, Order, Product) or not triggers_enabled(changes.org_id):
+    if model not in (*keys.KEYED, OrderItem, Order, Product) or not changes.triggers_enabled():
         return
     if model in keys.KEYED:
         keys.assign_keys(model, changes.touching(keys.KEY_FIELDS[model]))

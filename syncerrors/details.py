@@ -28,8 +28,9 @@ def website_record_url(error: SyncError) -> str | None:
             model = registry.for_sobject(error.sobject).model
         except KeyError:
             return None
-        pk = model._default_manager.filter(org_id=error.org_id, scid=error.scid).values_list("pk", flat=True).first()
-        if not error.scid or pk is None:
+        records = model._default_manager.filter(org_id=error.org_id, scid=error.scid)
+        pk = records.values_list("pk", flat=True).first() if error.scid else None
+        if pk is None:
             return None
     try:
         return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_change", args=[pk])

@@ -52,9 +52,7 @@ def _root_errors(event_ids: set[int]) -> dict[int, SyncError]:
 def record_problem(problem: RecordProblem) -> SyncError:
     """A failed side effect of a record: an error with no event, so it holds nothing back. Read again while one of
     the same record and code is unresolved, it refreshes that one instead of adding another."""
-    open_ones = SyncError.objects.unresolved().filter(
-        org_id=problem.org_id, sobject=problem.sobject, scid=problem.scid, status_code=problem.status_code, event=None
-    )
+    open_ones = _open_problems(problem.org_id, problem.sobject, problem.scid, problem.status_code)
     error = open_ones.order_by("created_at").first() or SyncError(
         org_id=problem.org_id, sobject=problem.sobject, scid=problem.scid, status_code=problem.status_code
     )
@@ -68,8 +66,11 @@ def record_problem(problem: RecordProblem) -> SyncError:
 
 def resolve_problems(org_id: int, sobject: str, scid: str, status_code: str) -> int:
     """The side effect worked: its record's open errors of that code are resolved (by nobody: by the system)."""
-    return (
-        SyncError.objects.unresolved()
-        .filter(org_id=org_id, sobject=sobject, scid=scid, status_code=status_code, event=None)
-        .update(resolved_at=timezone.now())
+    return _open_problems(org_id, sobject, scid, status_code).update(resolved_at=timezone.now())
+
+
+def _open_problems(org_id: int, sobject: str, scid: str, status_code: str):
+    """A record's unresolved errors of one side-effect code (they have no event)."""
+    return SyncError.objects.unresolved().filter(
+        org_id=org_id, sobject=sobject, scid=scid, status_code=status_code, event=None
     )

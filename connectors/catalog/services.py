@@ -9,7 +9,6 @@ from ..audit import log_change
 from ..broker import publish
 from ..models import CatalogConnector
 from .runs import request_refresh
-from .schedules import ensure_connector_schedule
 
 RUN_TASK = "connectors.catalog.tasks.run_connector_task"
 
@@ -25,10 +24,11 @@ def set_active(connectors, active: bool, user=None) -> int:
     changed = []
     for connector in connectors:
         if connector.active != active:
-            connector.active = active
-            CatalogConnector.objects.filter(pk=connector.pk).update(active=active)
             changed.append(connector)
-        ensure_connector_schedule(connector)  # the Beat row follows the flag, changed or not
+        connector.active = active
+        # a save, never queryset.update: its post_save receiver (schedules.connector_saved) switches the Beat row,
+        # and repairs one left behind by an older update
+        connector.save(update_fields=["active"])
         if active:
             _queue_run(connector)
     log_change(user, changed, "Activated." if active else "Deactivated.")

@@ -238,3 +238,14 @@ def test_a_product_changed_in_the_org_queues_its_catalog_item_like_a_website_cha
 
     state = ConnectorItemState.objects.get(item_key=product.scid)
     assert (state.pending, state.pending_reason) == (True, "product changed")
+
+
+def test_a_composite_key_another_record_has_is_left_unset_and_the_write_goes_through(org, store, caplog):
+    order = OrderFactory(store=store, org=org)
+    first = OrderItem.objects.create(org=org, order=order, quantity=1, unit_price=1, line_number=3)
+    second = OrderItem.objects.create(org=org, order=order, quantity=2, unit_price=1, line_number=3)  # same line
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.composite_key == f"{order.scid}|3" and second.composite_key is None
+    assert "is another record's; left unset" in caplog.text
