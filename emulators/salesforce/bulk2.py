@@ -46,7 +46,7 @@ class BulkApi:
             raise RequestError(404, "NOT_FOUND", "The requested resource does not exist")
         if len(rest) == 1:
             if request.method == "PATCH":
-                return self.set_state(job, (request.json() or {}).get("state"))
+                return self.set_state(job, request.object().get("state"))
             if request.method == "DELETE":
                 self.jobs.pop(job["id"])
                 return Response(204)
@@ -64,7 +64,7 @@ class BulkApi:
         raise RequestError(404, "NOT_FOUND", "The requested resource does not exist")
 
     def create(self, request: Request, kind: str) -> Response:
-        spec = request.json() or {}
+        spec = request.object()
         operation = spec.get("operation")
         if kind == "ingest":
             if operation not in OPERATIONS:
@@ -72,6 +72,15 @@ class BulkApi:
             self.org.records.describe(spec.get("object", ""))
             if operation == "upsert" and not spec.get("externalIdFieldName"):
                 raise RequestError(400, "INVALIDJOB", "External ID field is required for upsert")
+            if operation == "upsert":
+                field = spec["externalIdFieldName"]
+                try:
+                    self.org.records.external_id_field(spec["object"], field)
+                except RequestError:
+                    message = (
+                        f"Field name provided, {field} is not an External ID or indexed field for {spec['object']}"
+                    )
+                    raise RequestError(400, "INVALIDJOB", message) from None
         elif operation not in ("query", "queryAll"):
             raise RequestError(400, "INVALIDJOB", f"Invalid operation: {operation}")
         job = {

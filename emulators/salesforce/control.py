@@ -48,11 +48,11 @@ class Control:
         """Empty the org: no records, rules, faults; API usage back to 0; sessions kept."""
         with self.org.lock:
             self.org.rules.clear()
+            self.org.schema["users"]["inactive"] = []
             self.org._new_records()
             self.org.faults = []
             self.org.api_used = 0
             self.org.api_max = 1_000_000
-            self.org.schema["users"]["inactive"] = []
 
     def load_schema(self, schema: dict) -> None:
         with self.org.lock:
@@ -119,6 +119,7 @@ class Control:
         users = self.org.schema["users"]
         user_id = user_id or users["active"][0]
         users.setdefault("inactive", []).append(user_id)
+        self.org.records.set_user_active(user_id, False)
         return user_id
 
     def create_records(self, sobject: str, records: list[dict], committed_late_by_seconds: float = 0) -> list[str]:

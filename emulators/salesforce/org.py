@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import threading
 from pathlib import Path
@@ -10,12 +11,23 @@ from pathlib import Path
 from .bulk2 import BulkApi
 from .ids import is_valid_id
 from .query import QueryEngine
-from .records import Records, WriteError
+from .records import TEXT_LENGTHS, Records, WriteError
 from .rest import RestApi
 from .rules import RuleBook
 
 DEFAULT_SCHEMA = Path(__file__).with_name("default_schema.json")
 FAULT_TYPES = {"http_5xx", "response_lost", "latency"}
+MASTER_RECORD_TYPE = {  # every object has the master record type; the emulated org has no others
+    "active": True,
+    "available": True,
+    "defaultRecordTypeMapping": True,
+    "developerName": "Master",
+    "master": True,
+    "name": "Master",
+    "recordTypeId": "012000000000000AAA",
+    "urls": {},
+}
+BULK_IN_PROGRESS_SECONDS = 0.25  # a bulk job stays InProgress at least this long, so clients poll at least once
 
 
 class OrgState:
@@ -28,6 +40,7 @@ class OrgState:
         self.sessions: set[str] = set()
         self.faults: list[dict] = []
         self.client_credentials: tuple[str, str] | None = None  # None: any client id/secret is accepted
+        self.bulk_in_progress_seconds = BULK_IN_PROGRESS_SECONDS
         self._new_records()
 
     def _new_records(self) -> None:
@@ -86,6 +99,7 @@ class OrgState:
         out = {
             "name": name,
             "label": obj.get("label", name),
+            "labelPlural": obj.get("labelPlural", obj.get("label", name) + "s"),
             "keyPrefix": obj["keyPrefix"],
             "custom": obj.get("custom", False),
             "queryable": True,
@@ -99,15 +113,36 @@ class OrgState:
         }
         if not brief:
             out["fields"] = [_describe_field(n, f) for n, f in obj["fields"].items()] + [
-                {"name": n, "type": t, "updateable": False, "nillable": False, "externalId": False}
-                for n, t in (
-                    ("Id", "id"),
-                    ("IsDeleted", "boolean"),
-                    ("CreatedDate", "datetime"),
-                    ("LastModifiedDate", "datetime"),
-                    ("SystemModstamp", "datetime"),
+                {
+                    "name": n,
+                    "label": label,
+                    "type": t,
+                    "createable": False,
+                    "updateable": False,
+                    "nillable": False,
+                    "externalId": False,
+                    "idLookup": n == "Id",
+                }
+                for n, t, label in (
+                    ("Id", "id", f"{obj.get('label', name)} ID"),
+                    ("IsDeleted", "boolean", "Deleted"),
+                    ("CreatedDate", "datetime", "Created Date"),
+                    ("LastModifiedDate", "datetime", "Last Modified Date"),
+                    ("SystemModstamp", "datetime", "System Modstamp"),
                 )
             ]
+            out["childRelationships"] = [
+                {
+                    "childSObject": child,
+                    "field": lookup,
+                    "relationshipName": relationship,
+                    "cascadeDelete": False,
+                    "restrictedDelete": False,
+                    "deprecatedAndHidden": False,
+                }
+                for relationship, (child, lookup) in self.records.child_relationships(name).items()
+            ]
+            out["recordTypeInfos"] = [MASTER_RECORD_TYPE]
         return out
 
     def sobject_for_id(self, record_id: str) -> str:
@@ -145,16 +180,27 @@ class OrgState:
         self.sessions.update(data.get("sessions", []))
 
 
+def label_for(name: str) -> str:
+    """A field's label when the schema gives none: BillingStreet -> Billing Street, External_ID__c -> External ID."""
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name.removesuffix("__c").replace("_", " "))
+    words = re.sub(r"\bId$", "ID", words)
+    return re.sub(r"\s+", " ", words).strip()
+
+
 def _describe_field(name: str, field: dict) -> dict:
     out = {
         "name": name,
-        "label": name,
+        "label": field.get("label") or label_for(name),
         "type": field["type"],
-        "length": field.get("length", 255),
+        "length": field.get("length", TEXT_LENGTHS.get(field["type"], 0)),
         "updateable": True,
         "createable": True,
         "nillable": not field.get("required", False),
         "externalId": bool(field.get("externalId")),
+        "idLookup": bool(field.get("externalId") or field.get("unique")),
+        "caseSensitive": bool(field.get("caseSensitive")),
+        "nameField": name == "Name",
+        "calculated": False,
         "unique": bool(field.get("unique")),
         "restrictedPicklist": bool(field.get("restricted")),
         "picklistValues": [{"value": v, "label": v, "active": True} for v in field.get("values", [])],

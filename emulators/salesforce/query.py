@@ -5,11 +5,14 @@ from __future__ import annotations
 import itertools
 import threading
 
+from .ids import case_safe_suffix, is_valid_id
 from .records import DATETIME_FIELDS, Records, RequestError
-from .soql import Query, SoqlError, condition_fields, evaluate, parse_query
+from .soql import Query, SoqlError, comparisons, evaluate, parse_query, parse_search
 from .timeutil import format_ms
 
 DEFAULT_BATCH = 2000
+SEARCH_LIMIT = 2000
+SEARCHABLE_TYPES = {"string", "textarea", "email", "phone", "url", "picklist"}
 
 
 class QueryEngine:
@@ -24,26 +27,53 @@ class QueryEngine:
             query = parse_query(text)
         except SoqlError as exc:
             raise RequestError(400, "MALFORMED_QUERY", f"\n{text}\n^\nERROR at Row:1:Column:1\n{exc}") from exc
-        if query.sobject not in self.records.schema["objects"]:
+        sobject = self.records.canonical_object(query.sobject)
+        if sobject is None:
             raise RequestError(400, "INVALID_TYPE", f"sObject type '{query.sobject}' is not supported.")
-        for name in [*query.fields, *condition_fields(query.where), *(o[0] for o in query.order_by)]:
-            self._check_field(query.sobject, name)
+        query.sobject = sobject
+        self._canonicalise(query)
+        for child in query.children:
+            relationships = {
+                name.lower(): (name, link) for name, link in self.records.child_relationships(sobject).items()
+            }
+            found = relationships.get(child.sobject.lower())
+            if found is None:
+                raise RequestError(
+                    400, "INVALID_TYPE", f"Didn't understand relationship '{child.sobject}' in FROM part of query call."
+                )
+            child.relationship, (child.sobject, child.link) = found[0], found[1]
+            self._canonicalise(child)
         return query
 
-    def _check_field(self, sobject: str, name: str) -> None:
+    def _canonicalise(self, query: Query) -> None:
+        """Names as the schema defines them (SOQL ignores case), and Id literals in their 18-character form."""
+        query.fields = [self._field(query.sobject, name)[0] for name in query.fields]
+        query.order_by = [(self._field(query.sobject, n)[0], d, nl) for n, d, nl in query.order_by]
+        for comparison in comparisons(query.where):
+            comparison.field, kind = self._field(query.sobject, comparison.field)
+            if kind in ("id", "reference"):
+                comparison.value = _full_ids(comparison.value)
+
+    def _field(self, sobject: str, name: str) -> tuple[str, str]:
+        """(the canonical dotted path, the last field's type); INVALID_FIELD when a part is unknown."""
         if "." in name:
             relationship, _, rest = name.partition(".")
-            lookups = self.records.relationships(sobject)
-            if relationship not in lookups:
+            lookups = {n.lower(): (n, f) for n, f in self.records.relationships(sobject).items()}
+            if relationship.lower() not in lookups:
                 raise RequestError(
                     400, "INVALID_FIELD", f"Didn't understand relationship '{relationship}' in {sobject}"
                 )
-            target = self.records.describe(sobject)["fields"][lookups[relationship]]["to"]
-            if target in self.records.schema["objects"]:
-                self._check_field(target, rest)
-            return
-        if name not in self.records.field_names(sobject):
+            relationship, lookup = lookups[relationship.lower()]
+            target = self.records.describe(sobject)["fields"][lookup]["to"]
+            path, kind = self._field(target, rest)
+            return f"{relationship}.{path}", kind
+        canonical = self.records.canonical_field(sobject, name)
+        if canonical is None:
             raise RequestError(400, "INVALID_FIELD", f"No such column '{name}' on entity '{sobject}'.")
+        if canonical == "Id":
+            return canonical, "id"
+        field = self.records.describe(sobject)["fields"].get(canonical)
+        return canonical, field["type"] if field else "datetime"
 
     def value(self, sobject: str, record: dict | None, name: str):
         if record is None:
@@ -56,14 +86,20 @@ class QueryEngine:
             return self.value(target, parent, rest)
         return record.get(name)
 
+    def _matching(self, query: Query, rows, include_deleted: bool) -> list[dict]:
+        return [
+            r
+            for r in rows
+            if (include_deleted or not r["IsDeleted"])
+            and evaluate(query.where, lambda name, r=r: self.value(query.sobject, r, name))
+        ]
+
     def rows(self, query: Query, include_deleted: bool) -> list[dict]:
         with self.records.lock:
-            candidates = [
-                r
-                for r in self.records.by_object[query.sobject].values()
-                if (include_deleted or not r["IsDeleted"])
-                and evaluate(query.where, lambda name, r=r: self.value(query.sobject, r, name))
-            ]
+            candidates = self._matching(query, self.records.by_object[query.sobject].values(), include_deleted)
+        return self._ordered(query, candidates)
+
+    def _ordered(self, query: Query, candidates: list[dict]) -> list[dict]:
         for name, descending, nulls_last in reversed(query.order_by):
             nulls_last = descending if nulls_last is None else nulls_last
             present = [r for r in candidates if self.value(query.sobject, r, name) is not None]
@@ -75,7 +111,15 @@ class QueryEngine:
             candidates = candidates[: query.limit]
         return candidates
 
-    def shape(self, query: Query, record: dict) -> dict:
+    def _children_by_parent(self, child: Query, include_deleted: bool) -> dict[str, list[dict]]:
+        grouped: dict[str, list[dict]] = {}
+        with self.records.lock:
+            for row in self._matching(child, self.records.by_object[child.sobject].values(), include_deleted):
+                if row.get(child.link):
+                    grouped.setdefault(row[child.link], []).append(row)
+        return grouped
+
+    def shape(self, query: Query, record: dict, children: dict | None = None) -> dict:
         out = {
             "attributes": {
                 "type": query.sobject,
@@ -84,6 +128,13 @@ class QueryEngine:
         }
         for name in query.fields:
             self._place(out, query.sobject, record, name.split("."))
+        for child in query.children:
+            rows = self._ordered(child, (children or {}).get(child.relationship, {}).get(record["Id"], []))
+            out[child.relationship] = (
+                {"totalSize": len(rows), "done": True, "records": [self.shape(child, r) for r in rows]}
+                if rows
+                else None
+            )
         return out
 
     def _place(self, out: dict, sobject: str, record: dict, path: list[str]) -> None:
@@ -109,8 +160,42 @@ class QueryEngine:
         rows = self.rows(query, include_deleted)
         if query.count:
             return {"totalSize": len(rows), "done": True, "records": []}
-        shaped = [self.shape(query, r) for r in rows]
+        children = {c.relationship: self._children_by_parent(c, include_deleted) for c in query.children}
+        shaped = [self.shape(query, r, children) for r in rows]
         return self._page(shaped, 0, batch_size, version)
+
+    def search(self, text: str) -> dict:
+        """SOSL: the records whose searched fields hold every term, per object RETURNING names (all by default)."""
+        try:
+            search = parse_search(text)
+        except SoqlError as exc:
+            raise RequestError(400, "MALFORMED_SEARCH", str(exc)) from exc
+        targets = search.returning or [
+            Query(fields=["Id"], sobject=name) for name in self.records.schema["objects"] if name != "User"
+        ]
+        found = []
+        for target in targets:
+            sobject = self.records.canonical_object(target.sobject)
+            if sobject is None:
+                raise RequestError(400, "INVALID_TYPE", f"sObject type '{target.sobject}' is not supported.")
+            target.sobject = sobject
+            self._canonicalise(target)
+            searched = self._searched_fields(sobject, search.scope)
+            with self.records.lock:
+                rows = [
+                    r
+                    for r in self._matching(target, self.records.by_object[sobject].values(), False)
+                    if search.matches(" ".join(str(r[f]) for f in searched if r.get(f) not in (None, "")))
+                ]
+            found.extend(self.shape(target, r) for r in self._ordered(target, rows))
+        return {"searchRecords": found[: search.limit or SEARCH_LIMIT]}
+
+    def _searched_fields(self, sobject: str, scope: str) -> list[str]:
+        fields = self.records.describe(sobject)["fields"]
+        if scope == "NAME":
+            return [n for n in ("Name", "FirstName", "LastName") if n in fields]
+        kinds = {"EMAIL": {"email"}, "PHONE": {"phone"}}.get(scope, SEARCHABLE_TYPES)
+        return [n for n, f in fields.items() if f["type"] in kinds]
 
     def more(self, locator: str, version: str) -> dict:
         cursor_id, _, start = locator.rpartition("-")
@@ -131,6 +216,15 @@ class QueryEngine:
                     self._cursors[cursor_id] = (rows, batch_size)
             page["nextRecordsUrl"] = f"/services/data/v{version}/query/{cursor_id}-{end}"
         return page
+
+
+def _full_ids(value):
+    """15-character Ids as their 18-character form, so either matches, as in Salesforce."""
+    if isinstance(value, list):
+        return [_full_ids(v) for v in value]
+    if isinstance(value, str) and len(value) == 15 and is_valid_id(value):
+        return value + case_safe_suffix(value)
+    return value
 
 
 def _sort_key(value):

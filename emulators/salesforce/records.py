@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import datetime
+import json
 import re
 import threading
 import time
@@ -10,17 +12,46 @@ import time
 from .errors import MultipleMatches, RequestError, WriteContext, WriteError  # noqa: F401 (re-exported)
 from .ids import IdFactory, is_valid_id
 from .rules import RuleBook
-from .timeutil import format_ms
+from .timeutil import format_ms, parse_datetime_literal
 
 SYSTEM_FIELDS = ("Id", "IsDeleted", "CreatedDate", "LastModifiedDate", "SystemModstamp")
+TEXT_LENGTHS = {"string": 255, "textarea": 32768, "email": 80, "phone": 40, "url": 255, "picklist": 255}
+NUMBER_TYPES = ("double", "currency", "int", "percent")
 DATETIME_FIELDS = {"CreatedDate", "LastModifiedDate", "SystemModstamp"}
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+
+
+USER_OBJECT = {  # every org has users: records own records, and SOQL reads Owner.Name through them
+    "keyPrefix": "005",
+    "label": "User",
+    "custom": False,
+    "fields": {
+        "Username": {"type": "string", "length": 80},
+        "FirstName": {"type": "string", "length": 40},
+        "LastName": {"type": "string", "length": 80, "required": True},
+        "Name": {"type": "string", "length": 121},
+        "Email": {"type": "email", "length": 128},
+        "Alias": {"type": "string", "length": 8},
+        "IsActive": {"type": "boolean", "default": True},
+    },
+}
 
 
 def relationship_name(lookup: str) -> str:
     if lookup.endswith("__c"):
         return lookup[:-3] + "__r"
     return lookup[:-2] if lookup.endswith("Id") else lookup
+
+
+def plural(name: str) -> str:
+    if name.endswith("y") and name[-2:-1] not in "aeiou":
+        return name[:-1] + "ies"
+    return name + ("es" if name.endswith(("s", "x", "ch", "sh")) else "s")
+
+
+def child_relationship_name(child: str) -> str:
+    """Contact -> Contacts, PricebookEntry -> PricebookEntries, Product_Variant__c -> Product_Variants__r."""
+    return plural(child[:-3]) + "__r" if child.endswith("__c") else plural(child)
 
 
 class Records:
@@ -30,10 +61,73 @@ class Records:
         self.lock = threading.RLock()
         self.schema = schema
         self.rules = rules
+        schema["objects"].setdefault("User", copy.deepcopy(USER_OBJECT))
         self.by_object: dict[str, dict[str, dict]] = {name: {} for name in schema["objects"]}
         self.external: dict[tuple[str, str], set[str]] = {}
         self.ids = IdFactory()
         self.last_stamp = 0
+        self._objects = {name.lower(): name for name in schema["objects"]}
+        self._fields = {
+            name: {f.lower(): f for f in [*obj["fields"], *SYSTEM_FIELDS]} for name, obj in schema["objects"].items()
+        }
+        self._children = self._child_relationships()
+        self._seed_users()
+
+    def _seed_users(self) -> None:
+        users = self.schema.get("users", {})
+        inactive = set(users.get("inactive", []))
+        for number, user_id in enumerate([*users.get("active", []), *sorted(inactive)], start=1):
+            name = "Integration User" if number == 1 else f"User {number}"
+            self.by_object["User"].setdefault(
+                user_id,
+                {f: None for f in self.schema["objects"]["User"]["fields"]}
+                | {
+                    "Id": user_id,
+                    "IsDeleted": False,
+                    "CreatedDate": 0,
+                    "LastModifiedDate": 0,
+                    "SystemModstamp": 0,
+                    "Username": f"user{number}@scsync.example",
+                    "LastName": name.split()[-1],
+                    "FirstName": name.split()[0],
+                    "Name": name,
+                    "Email": f"user{number}@scsync.example",
+                    "Alias": f"user{number}",
+                    "IsActive": user_id not in inactive,
+                },
+            )
+
+    def set_user_active(self, user_id: str, active: bool) -> None:
+        user = self.by_object["User"].get(user_id)
+        if user is not None:
+            user["IsActive"] = active
+
+    def _child_relationships(self) -> dict[str, dict[str, tuple[str, str]]]:
+        """Per parent object, {relationship name: (child object, lookup field)}: a field's "childRelationship",
+        else the child's plural for the first lookup from that child to that parent (none to User)."""
+        out: dict[str, dict[str, tuple[str, str]]] = {name: {} for name in self.schema["objects"]}
+        for child, obj in self.schema["objects"].items():
+            for name, field in obj["fields"].items():
+                parent = field.get("to")
+                if (
+                    field["type"] != "reference"
+                    or parent not in out
+                    or (parent == "User" and "childRelationship" not in field)
+                ):
+                    continue
+                relationship = field.get("childRelationship") or child_relationship_name(child)
+                out[parent].setdefault(relationship, (child, name))
+        return out
+
+    def canonical_object(self, name: str) -> str | None:
+        """The object's name as defined, whatever the case it was written in (None: no such object)."""
+        return self._objects.get(name.lower())
+
+    def canonical_field(self, sobject: str, name: str) -> str | None:
+        return self._fields[sobject].get(name.lower())
+
+    def child_relationships(self, sobject: str) -> dict[str, tuple[str, str]]:
+        return self._children.get(sobject, {})
 
     # --- schema ----------------------------------------------------------------------------------------------
     def describe(self, sobject: str) -> dict:
@@ -71,9 +165,21 @@ class Records:
             record = self.get(sobject, str(value))
             return [record] if record else []
         if field == "External_ID__c":
-            ids = self.external.get((sobject, str(value)), set())
+            ids = self.external.get((sobject, self._match_key(sobject, field, value)), set())
             return [self.by_object[sobject][i] for i in sorted(ids) if not self.by_object[sobject][i]["IsDeleted"]]
-        return [r for r in self.by_object[sobject].values() if not r["IsDeleted"] and r.get(field) == value]
+        key = self._match_key(sobject, field, value)
+        return [
+            r
+            for r in self.by_object[sobject].values()
+            if not r["IsDeleted"] and r.get(field) is not None and self._match_key(sobject, field, r[field]) == key
+        ]
+
+    def _match_key(self, sobject: str, field: str, value):
+        """How an external ID or unique value is matched: without regard to case, unless the field is caseSensitive."""
+        spec = self.describe(sobject)["fields"].get(field, {})
+        if spec.get("type") in TEXT_LENGTHS and not spec.get("caseSensitive"):
+            return str(value).casefold()
+        return value if spec else str(value)
 
     def public(self, sobject: str, record: dict) -> dict:
         out = {"attributes": {"type": sobject, "url": f"/services/data/v59.0/sobjects/{sobject}/{record['Id']}"}}
@@ -115,9 +221,17 @@ class Records:
         self._index(sobject, existing)
         return existing
 
+    def external_id_field(self, sobject: str, field: str) -> str:
+        """The field an upsert or a lookup matches on: Id or an external ID field, else 404 as in Salesforce."""
+        spec = self.describe(sobject)["fields"].get(field)
+        if field != "Id" and not (spec and spec.get("externalId")):
+            raise RequestError(
+                404, "NOT_FOUND", f"Provided external ID field does not exist or is not accessible: {field}"
+            )
+        return field
+
     def upsert(self, sobject: str, field: str, value, body: dict, ctx: WriteContext) -> tuple[dict, bool]:
-        if field not in self.describe(sobject)["fields"] and field != "Id":
-            raise WriteError("INVALID_FIELD", f"No such column '{field}' on sobject of type {sobject}", [field])
+        self.external_id_field(sobject, field)
         body = {k: v for k, v in body.items() if k not in ("attributes", field)}
         matches = self.find(sobject, field, value)
         if len(matches) > 1:
@@ -148,11 +262,13 @@ class Records:
 
     def _index(self, sobject, record):
         if record.get("External_ID__c") and not record["IsDeleted"]:
-            self.external.setdefault((sobject, str(record["External_ID__c"])), set()).add(record["Id"])
+            key = (sobject, self._match_key(sobject, "External_ID__c", record["External_ID__c"]))
+            self.external.setdefault(key, set()).add(record["Id"])
 
     def _unindex(self, sobject, record):
         if record.get("External_ID__c"):
-            self.external.get((sobject, str(record["External_ID__c"])), set()).discard(record["Id"])
+            key = (sobject, self._match_key(sobject, "External_ID__c", record["External_ID__c"]))
+            self.external.get(key, set()).discard(record["Id"])
 
     def _values(self, sobject: str, body: dict) -> dict:
         """The body's fields, lookups by external ID resolved to Ids; unknown fields are INVALID_FIELD."""
@@ -169,6 +285,24 @@ class Records:
             else:
                 values[key] = _coerce(key, fields[key], value)
         return values
+
+    def deserialise(self, sobject: str, body: dict) -> None:
+        """What Salesforce's JSON reader refuses before anything is written: a value of the wrong shape or one its
+        field's type cannot read (a date that is not a date). The whole request answers 400 JSON_PARSER_ERROR."""
+        fields = self.describe(sobject)["fields"]
+        relationships = self.relationships(sobject)
+        for key, value in body.items():
+            if key == "attributes" or (key in relationships and isinstance(value, dict)) or key not in fields:
+                continue
+            kind = fields[key]["type"]
+            if isinstance(value, dict | list) or not _readable(kind, value):
+                token = {dict: "START_OBJECT", list: "START_ARRAY"}.get(type(value), "VALUE_STRING")
+                raise RequestError(
+                    400,
+                    "JSON_PARSER_ERROR",
+                    f"Cannot deserialize instance of {kind} from {token} value {json.dumps(value)} or request may be "
+                    f"missing a required field: {key}",
+                )
 
     def _resolve_reference(self, sobject: str, lookup: str, reference: dict) -> str:
         target = self.describe(sobject)["fields"][lookup]["to"]
@@ -208,15 +342,17 @@ class Records:
         if value in (None, ""):
             return
         kind = field["type"]
+        limit = field.get("length", TEXT_LENGTHS.get(kind))
+        if limit and isinstance(value, str) and len(value) > limit:
+            raise WriteError(
+                "STRING_TOO_LONG",
+                f"{field.get('label', name)}: data value too large: {value[:limit]}... (max length={limit})",
+                [name],
+            )
         if kind == "reference":
             target = field["to"]
-            if target == "User":
-                users = self.schema["users"]
-                if value in users.get("inactive", []):
-                    raise WriteError(
-                        "CANNOT_REPARENT_RECORD", f"cannot reparent record: owner {value} is inactive", [name]
-                    )
-                return
+            if target == "User" and value in self.schema["users"].get("inactive", []):
+                raise WriteError("CANNOT_REPARENT_RECORD", f"cannot reparent record: owner {value} is inactive", [name])
             if not is_valid_id(str(value)) or self.get(target, str(value)) is None:
                 raise WriteError("INVALID_CROSS_REFERENCE_KEY", f"invalid cross reference id: {value}", [name])
         elif name.endswith(("StateCode", "CountryCode")):
@@ -252,18 +388,48 @@ class Records:
         self.by_object, self.external = savepoint
 
 
+def _readable(kind: str, value) -> bool:
+    """Whether a value (from JSON or a CSV cell) can be read as this field type."""
+    if value is None or value == "":
+        return True
+    if kind in NUMBER_TYPES:
+        if isinstance(value, bool):
+            return False
+        try:
+            float(value)
+        except (TypeError, ValueError):
+            return False
+        return True
+    if kind == "boolean":
+        return isinstance(value, bool) or str(value).lower() in ("true", "false", "1", "0")
+    if kind == "date":
+        text = str(value)
+        try:
+            datetime.date.fromisoformat(text[:10])
+        except ValueError:
+            return False
+        return len(text) == 10 or text[10] == "T"
+    if kind == "datetime":
+        try:
+            parse_datetime_literal(str(value))
+        except ValueError:
+            return False
+        return True
+    return not isinstance(value, dict | list)
+
+
 def _coerce(name: str, field: dict, value):
     if value is None:
         return None
     kind = field["type"]
-    try:
-        if kind in ("double", "currency", "int", "percent"):
-            return float(value) if not isinstance(value, bool) else float(int(value))
-        if kind == "boolean":
-            return value if isinstance(value, bool) else str(value).lower() in ("true", "1")
-        if kind == "date":
-            return str(value)[:10]
-    except (TypeError, ValueError):
-        message = f"Cannot deserialize instance of {kind} from value {value!r}"
-        raise WriteError("JSON_PARSER_ERROR", message, [name]) from None
+    if not _readable(kind, value):
+        raise WriteError("INVALID_TYPE_ON_FIELD_IN_RECORD", f"{name}: value not of required type: {value}", [name])
+    if value == "" and kind not in TEXT_LENGTHS:
+        return None
+    if kind in NUMBER_TYPES:
+        return float(value)
+    if kind == "boolean":
+        return value if isinstance(value, bool) else str(value).lower() in ("true", "1")
+    if kind == "date":
+        return str(value)[:10]
     return str(value) if not isinstance(value, str) else value

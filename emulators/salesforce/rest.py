@@ -7,11 +7,19 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from .ids import is_valid_id
 from .query import batch_size_from
 from .records import MultipleMatches, RequestError, WriteContext, WriteError
 from .timeutil import format_ms, parse_datetime_literal
 
 COLLECTION_LIMIT = 200
+RETRIEVE_LIMIT = 2000
+HALTED = [
+    {
+        "errorCode": "PROCESSING_HALTED",
+        "message": "The transaction was rolled back since another operation in the same transaction failed.",
+    }
+]
 
 
 @dataclass
@@ -29,6 +37,13 @@ class Request:
         except ValueError as exc:
             raise RequestError(400, "JSON_PARSER_ERROR", f"The request body is not valid JSON: {exc}") from exc
 
+    def object(self) -> dict:
+        """The body as a JSON object ({} when empty); valid JSON of another type is JSON_PARSER_ERROR."""
+        value = self.json()
+        if value is None:
+            return {}
+        return json_object(value, "the request body")
+
     @property
     def allow_duplicates(self) -> bool:
         return "allowsave=true" in self.headers.get("sforce-duplicate-rule-header", "").replace(" ", "").lower()
@@ -40,6 +55,15 @@ class Response:
     body: object = None
     headers: dict = field(default_factory=dict)
     content_type: str = "application/json;charset=UTF-8"
+
+
+def json_object(value, where: str) -> dict:
+    if not isinstance(value, dict):
+        token = {list: "START_ARRAY", str: "VALUE_STRING", bool: "VALUE_TRUE"}.get(type(value), "VALUE_NUMBER_INT")
+        raise RequestError(
+            400, "JSON_PARSER_ERROR", f"Cannot deserialize instance of object from {token} value {value!r} in {where}"
+        )
+    return value
 
 
 def _ok(body, status=200) -> Response:
@@ -65,6 +89,8 @@ class RestApi:
             return self.sobjects(request, parts[1:])
         if head in ("query", "queryAll"):
             return self.query(request, parts[1:], include_deleted=head == "queryAll")
+        if head == "search":
+            return _ok(self.org.queries.search(request.params.get("q", "")))
         if head == "limits":
             return _ok(self.org.limits())
         if head == "composite":
@@ -84,9 +110,10 @@ class RestApi:
             if method == "GET":
                 return _ok({"objectDescribe": self.org.describe_object(sobject, brief=True), "recentItems": []})
             if method == "POST":
+                body = self._record_body(request, sobject)
                 try:
                     with self.records.lock:
-                        record = self.records.create(sobject, request.json() or {}, self._ctx(request))
+                        record = self.records.create(sobject, body, self._ctx(request))
                 except WriteError as exc:
                     return _write_error(exc)
                 return _ok({"id": record["Id"], "success": True, "errors": []}, 201)
@@ -100,6 +127,11 @@ class RestApi:
             return self.by_external_id(request, sobject, parts[1], parts[2])
         raise RequestError(404, "NOT_FOUND", "The requested resource does not exist")
 
+    def _record_body(self, request: Request, sobject: str) -> dict:
+        body = request.object()
+        self.records.deserialise(sobject, body)
+        return body
+
     def _ctx(self, request: Request) -> WriteContext:
         return WriteContext(stamp=self.records.stamp(), allow_duplicates=request.allow_duplicates)
 
@@ -112,7 +144,7 @@ class RestApi:
                 return _ok(self._select(sobject, record, request.params.get("fields")))
             try:
                 if request.method == "PATCH":
-                    self.records.update(sobject, record_id, request.json() or {}, self._ctx(request))
+                    self.records.update(sobject, record_id, self._record_body(request, sobject), self._ctx(request))
                 elif request.method == "DELETE":
                     self.records.delete(sobject, record_id, self._ctx(request))
                 else:
@@ -122,6 +154,7 @@ class RestApi:
         return Response(204)
 
     def by_external_id(self, request: Request, sobject: str, field_name: str, value: str) -> Response:
+        self.records.external_id_field(sobject, field_name)
         with self.records.lock:
             if request.method == "GET":
                 matches = self.records.find(sobject, field_name, value)
@@ -135,7 +168,7 @@ class RestApi:
             try:
                 if request.method == "PATCH":
                     record, created = self.records.upsert(
-                        sobject, field_name, value, request.json() or {}, self._ctx(request)
+                        sobject, field_name, value, self._record_body(request, sobject), self._ctx(request)
                     )
                     body = {"id": record["Id"], "success": True, "errors": [], "created": created}
                     return _ok(body, 201 if created else 200)
@@ -200,14 +233,17 @@ class RestApi:
 
     def collections(self, request: Request, parts: list[str]) -> Response:
         method = request.method
+        if len(parts) == 1 and method in ("GET", "POST"):
+            return self.retrieve(request, parts[0])
         if method == "DELETE":
             ids = [i for i in request.params.get("ids", "").split(",") if i]
             all_or_none = request.params.get("allOrNone", "false").lower() == "true"
             items = [(None, record_id) for record_id in ids]
         else:
-            body = request.json() or {}
+            body = request.object()
             all_or_none = bool(body.get("allOrNone"))
-            items = body.get("records") or []
+            items = [json_object(item, "records") for item in body.get("records") or []]
+            self._deserialise_all(items, parts)
         if len(items) > COLLECTION_LIMIT:
             raise RequestError(
                 400,
@@ -222,6 +258,40 @@ class RestApi:
                 self.records.rollback(savepoint)
                 results = [r if not r["success"] else _rolled_back(r) for r in results]
         return _ok(results)
+
+    def retrieve(self, request: Request, sobject: str) -> Response:
+        """GET composite/sobjects/{type}?ids=&fields= (or POST with {"ids": [], "fields": []}): the records in the
+        order asked, null for an Id that names no live record."""
+        self.records.describe(sobject)
+        if request.method == "GET":
+            ids = [i for i in request.params.get("ids", "").split(",") if i]
+            fields = [f for f in request.params.get("fields", "").split(",") if f]
+        else:
+            body = request.object()
+            ids, fields = list(body.get("ids") or []), list(body.get("fields") or [])
+        if not ids or not fields:
+            missing = "ids" if not ids else "fields"
+            raise RequestError(400, "MISSING_ARGUMENT", f"Required parameter '{missing}' is missing")
+        if len(ids) > RETRIEVE_LIMIT:
+            raise RequestError(400, "EXCEEDED_ID_LIMIT", f"cannot retrieve more than {RETRIEVE_LIMIT} records")
+        canonical = []
+        for name in fields:
+            found = self.records.canonical_field(sobject, name.strip())
+            if found is None:
+                raise RequestError(400, "INVALID_FIELD", f"No such column '{name}' on entity '{sobject}'.")
+            canonical.append(found)
+        with self.records.lock:
+            rows = [self.records.get(sobject, i) if is_valid_id(i) else None for i in ids]
+            return _ok([self._select(sobject, r, ",".join(["Id", *canonical])) if r else None for r in rows])
+
+    def _deserialise_all(self, items: list[dict], parts: list[str]) -> None:
+        """Salesforce reads every record of a collection before writing any: one unreadable value refuses all."""
+        if len(parts) == 2:
+            self.records.external_id_field(parts[0], parts[1])
+        for item in items:
+            sobject = (item.get("attributes") or {}).get("type") or (parts[0] if parts else None)
+            if sobject in self.records.schema["objects"]:
+                self.records.deserialise(sobject, item)
 
     def _collection_item(self, method: str, parts: list[str], item, ctx: WriteContext) -> dict:
         try:
@@ -267,58 +337,61 @@ class RestApi:
             return result
 
     def batch(self, request: Request) -> Response:
-        body = request.json() or {}
+        body = request.object()
         subrequests = body.get("batchRequests") or []
         if len(subrequests) > 25:
             raise RequestError(400, "INVALID_BATCH_REQUEST", "A batch can contain up to 25 subrequests.")
         results, has_errors = [], False
         for sub in subrequests:
+            if has_errors and body.get("haltOnError"):
+                halted = [{"errorCode": "BATCH_PROCESSING_HALTED", "message": "Batch processing halted per request"}]
+                results.append({"statusCode": 412, "result": halted})
+                continue
             response = self.sub_request(request, sub["method"], sub["url"], sub.get("richInput"))
             has_errors = has_errors or response.status >= 400
             results.append({"statusCode": response.status, "result": response.body})
-            if has_errors and body.get("haltOnError"):
-                break
         return _ok({"hasErrors": has_errors, "results": results})
 
     def composite_graph(self, request: Request) -> Response:
-        body = request.json() or {}
+        """Subrequests in order, each able to use earlier answers (@{ref.id}, @{ref.records[0].Id}); with allOrNone,
+        one failure rolls back everything, and every other subrequest answers 400 PROCESSING_HALTED."""
+        body = request.object()
         subrequests = body.get("compositeRequest") or []
         if len(subrequests) > 25:
             raise RequestError(
                 400, "INVALID_COMPOSITE_REQUEST", "A composite request can contain up to 25 subrequests."
             )
+        all_or_none = bool(body.get("allOrNone"))
         refs: dict[str, object] = {}
         responses = []
-        savepoint = self.records.savepoint() if body.get("allOrNone") else None
-        failed = False
-        for sub in subrequests:
-            if failed and savepoint is not None:
-                responses.append(
-                    _composite_entry(
-                        sub,
-                        400,
-                        [
-                            {
-                                "errorCode": "PROCESSING_HALTED",
-                                "message": "The transaction was rolled back since another operation in the same "
-                                "transaction failed.",
-                            }
-                        ],
-                    )
-                )
-                continue
-            url = _substitute(sub["url"], refs)
-            payload = (
-                json.loads(_substitute(json.dumps(sub.get("body")), refs)) if sub.get("body") is not None else None
-            )
-            response = self.sub_request(request, sub["method"], url, payload)
-            if isinstance(response.body, dict):
-                refs[sub["referenceId"]] = response.body
-            failed = failed or response.status >= 400
-            responses.append(_composite_entry(sub, response.status, response.body))
-        if failed and savepoint is not None:
-            self.records.rollback(savepoint)
+        with self.records.lock:  # one transaction: no other request sees what a rollback takes back
+            savepoint = self.records.savepoint() if all_or_none else None
+            failed = False
+            for sub in subrequests:
+                if failed and all_or_none:
+                    responses.append(_composite_entry(sub, 400, HALTED))
+                    continue
+                response = self._graph_step(request, sub, refs)
+                if isinstance(response.body, dict):
+                    refs[sub["referenceId"]] = response.body
+                failed = failed or response.status >= 400
+                responses.append(_composite_entry(sub, response.status, response.body))
+            if failed and all_or_none:
+                self.records.rollback(savepoint)
+                responses = [r if r["httpStatusCode"] >= 400 else _composite_entry(r, 400, HALTED) for r in responses]
         return _ok({"compositeResponse": responses})
+
+    def _graph_step(self, request: Request, sub: dict, refs: dict) -> Response:
+        try:
+            url = _substitute(sub["url"], refs)
+            payload = json.loads(_substitute(json.dumps(sub["body"]), refs)) if sub.get("body") is not None else None
+        except UnresolvedReference as exc:
+            message = (
+                f"Invalid reference specified. No value for {exc.reference} found in {exc.name}. "
+                f"Provided referenceId ('{exc.reference}')."
+            )
+            return Response(400, [{"errorCode": "PROCESSING_HALTED", "message": message}])
+        return self.sub_request(request, sub["method"], url, payload)
 
     def sub_request(self, parent: Request, method: str, url: str, body) -> Response:
         split = urlsplit(url)
@@ -365,12 +438,26 @@ def _composite_entry(sub: dict, status: int, body) -> dict:
     return {"body": body, "httpHeaders": {}, "httpStatusCode": status, "referenceId": sub.get("referenceId")}
 
 
+class UnresolvedReference(Exception):
+    def __init__(self, reference: str):
+        super().__init__(reference)
+        self.reference, self.name = reference, re.split(r"[.\[]", reference, maxsplit=1)[0]
+
+
 def _substitute(text: str, refs: dict) -> str:
+    """@{ref.field}, @{ref.records[0].Id}: . reads a field of a JSON object, [n] an item of a JSON array."""
+
     def replace(match):
-        ref, _, path = match.group(1).partition(".")
-        value = refs.get(ref)
-        for key in path.split(".") if path else []:
-            value = value.get(key) if isinstance(value, dict) else None
-        return str(value) if value is not None else match.group(0)
+        reference = match.group(1)
+        steps = re.findall(r"([^.\[\]]+)|\[(\d+)\]", reference)
+        value: object = refs
+        for key, index in steps:
+            if index:
+                value = value[int(index)] if isinstance(value, list) and int(index) < len(value) else None
+            else:
+                value = value.get(key) if isinstance(value, dict) else None
+            if value is None:
+                raise UnresolvedReference(reference)
+        return str(value).lower() if isinstance(value, bool) else str(value)
 
     return re.sub(r"@\{([^}]+)\}", replace, text)

@@ -22,6 +22,17 @@ from .rest import Request, Response
 
 API_PREFIX = "/services/data/"
 CONTROL_PREFIX = "/_emulator/"
+IO_TIMEOUT = 30.0  # seconds a TLS handshake, a request's head or its body may take
+IDLE_TIMEOUT = 120.0  # seconds a kept-alive connection may wait for its next request
+MAX_BODY = 150 * 1024 * 1024  # Bulk API 2.0's upload limit, the largest body Salesforce takes
+
+
+class BodyError(Exception):
+    """A request body that cannot be read: answered with this status and message, then the connection closes."""
+
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -33,6 +44,14 @@ class _Handler(BaseHTTPRequestHandler):
         if self.server.verbose:
             super().log_message(format, *args)
 
+    def setup(self) -> None:
+        super().setup()
+        self.connection.settimeout(self.server.idle_timeout)
+
+    def parse_request(self) -> bool:
+        self.connection.settimeout(self.server.io_timeout)  # the head and the body must come in time
+        return super().parse_request()
+
     def do_GET(self):
         self._serve()
 
@@ -40,9 +59,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         split = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
         org: OrgState = self.server.org
+        try:
+            body = self._body()
+        except BodyError as exc:
+            self.close_connection = True
+            self._write(Response(exc.status, [{"errorCode": exc.code, "message": exc.message}]), org)
+            return
         try:
             if split.path.startswith(CONTROL_PREFIX):
                 query = {k: v[-1] for k, v in parse_qs(split.query, keep_blank_values=True).items()}
@@ -63,6 +86,46 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception as exc:  # an emulator bug must still answer like an org would
             response = Response(500, [{"errorCode": "UNKNOWN_EXCEPTION", "message": f"emulator error: {exc!r}"}])
         self._write(response, org)
+        self.connection.settimeout(self.server.idle_timeout)
+
+    def _body(self) -> bytes:
+        """The request body: by Content-Length, or chunked; a late, short, oversized or unreadable one is refused."""
+        try:
+            if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+                return self._chunked_body()
+            declared = (self.headers.get("Content-Length") or "0").strip()
+            if not declared.isdigit():
+                raise BodyError(400, "BAD_REQUEST", f"Content-Length {declared!r} is not a number of bytes")
+            length = int(declared)
+            if length > MAX_BODY:
+                raise BodyError(413, "REQUEST_TOO_LARGE", f"The body exceeds {MAX_BODY} bytes")
+            body = self.rfile.read(length) if length else b""
+        except TimeoutError:
+            raise BodyError(408, "REQUEST_TIMEOUT", "The request body did not arrive in time") from None
+        if len(body) < length:
+            raise BodyError(400, "BAD_REQUEST", f"The body ended after {len(body)} of {length} bytes")
+        return body
+
+    def _chunked_body(self) -> bytes:
+        parts, size_so_far = [], 0
+        while True:
+            line = self.rfile.readline(1024)
+            size_text = line.split(b";", 1)[0].strip()
+            try:
+                size = int(size_text, 16)
+            except ValueError:
+                raise BodyError(400, "BAD_REQUEST", f"Bad chunk size {size_text[:20]!r}") from None
+            if size == 0:
+                while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):  # trailers, then the blank line
+                    pass
+                return b"".join(parts)
+            size_so_far += size
+            if size_so_far > MAX_BODY:
+                raise BodyError(413, "REQUEST_TOO_LARGE", f"The body exceeds {MAX_BODY} bytes")
+            chunk = self.rfile.read(size)
+            if len(chunk) < size or self.rfile.readline(1024) not in (b"\r\n", b"\n"):
+                raise BodyError(400, "BAD_REQUEST", "A chunk ended before its declared size")
+            parts.append(chunk)
 
     def _control(self, name: str, body: bytes, query: dict) -> Response:
         if not token_matches(self.server.control_token, self.headers.get(CONTROL_TOKEN_HEADER)):
@@ -124,7 +187,7 @@ class _Handler(BaseHTTPRequestHandler):
             {
                 "access_token": session,
                 "instance_url": self.server.instance_url,
-                "id": f"{self.server.instance_url}/id/00D5g00000SCsyncEAA/0055g00000SCsyncAAA",
+                "id": f"{self.server.instance_url}/id/00D5g00000SCsynEAD/0055g00000SCsynAAD",
                 "token_type": "Bearer",
                 "issued_at": str(int(time.time() * 1000)),
                 "signature": "emulated",
@@ -157,9 +220,33 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class _Server(ThreadingHTTPServer):
+    """Accepts plain TCP; each connection's thread does its own TLS handshake, under a timeout.
+
+    Handshaking in the accept loop (a TLS-wrapped listening socket) lets one silent connection stop every other.
+    """
+
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 64
+
+    def __init__(self, address, handler, context: ssl.SSLContext, io_timeout: float, idle_timeout: float):
+        self.tls_context, self.io_timeout, self.idle_timeout = context, io_timeout, idle_timeout
+        super().__init__(address, handler)
+
+    def finish_request(self, request, client_address) -> None:
+        request.settimeout(self.io_timeout)
+        try:
+            connection = self.tls_context.wrap_socket(request, server_side=True)
+        except (OSError, ssl.SSLError):
+            return  # a silent or broken client: its thread ends, the socket is closed by shutdown_request
+        try:
+            self.RequestHandlerClass(connection, client_address, self)
+        finally:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            connection.close()
 
 
 class EmulatedOrg:
@@ -176,6 +263,9 @@ class EmulatedOrg:
         verbose: bool = False,
         host: str = "127.0.0.1",
         control_token: str | None = None,
+        io_timeout: float = IO_TIMEOUT,
+        idle_timeout: float = IDLE_TIMEOUT,
+        bulk_in_progress_seconds: float | None = None,
     ):
         self.host, self.port = host, port
         self.state_file = Path(state_file) if state_file else None
@@ -183,6 +273,9 @@ class EmulatedOrg:
         self.org = OrgState(schema=schema)
         self.control = Control(self.org)
         self.verbose = verbose
+        self.io_timeout, self.idle_timeout = io_timeout, idle_timeout
+        if bulk_in_progress_seconds is not None:
+            self.org.bulk_in_progress_seconds = bulk_in_progress_seconds
         self.control_token = control_token or new_control_token()
         self._seed, self._rules = seed, rules
         self._dirty = threading.Event()
@@ -196,8 +289,7 @@ class EmulatedOrg:
         ca.cert_pem.write_to_path(str(self.ca_file))
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ca.issue_cert(self.host, "localhost").configure_cert(context)
-        self.server = _Server((self.host, self.port), _Handler)
-        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+        self.server = _Server((self.host, self.port), _Handler, context, self.io_timeout, self.idle_timeout)
         self.port = self.server.server_address[1]
         self.instance_url = f"https://{self.host}:{self.port}"
         self.server.org, self.server.control, self.server.verbose = self.org, self.control, self.verbose

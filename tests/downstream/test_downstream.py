@@ -129,13 +129,14 @@ def test_downstream_child_before_parent_is_applied_once_the_parent_arrives(sf_or
 def test_downstream_row_that_cannot_be_applied_becomes_a_sync_error_with_the_row(sf_org):
     from syncerrors.models import SyncError
 
-    sf_org.emulator.control.create_records("Account", [{"Name": "X" * 300}])
+    # an open picklist holds 255 characters in the org; the website's campaign type holds 40
+    sf_org.emulator.control.create_records("Campaign", [{"Name": "Spring", "Type": "X" * 100}])
 
     summary = poll_org(sf_org.pk)
 
     error = SyncError.objects.get()
     assert summary.failed == 1 and error.status_code == "CANNOT_APPLY_DOWNSTREAM"
-    assert "name is longer than 255" in error.message and error.payload["Name"] == "X" * 300
+    assert "type is longer than 40" in error.message and error.payload["Type"] == "X" * 100
 
 
 def test_downstream_full_run_goes_through_a_bulk_query(sf_org):

@@ -39,16 +39,20 @@ def test_api_create_get_update_delete_soft(sf, emulated_org):
     assert [(r["Id"], r["IsDeleted"]) for r in deleted] == [(created["id"], True)]
 
 
-def test_api_upsert_by_external_id_created_then_updated_then_several_matches(sf, emulated_org):
+def test_api_upsert_by_external_id_created_then_updated_then_several_matches(sf, emulated_org, org_schema):
+    # an external ID field that is not unique, as an org may have one
+    org_schema["objects"]["Account"]["fields"]["Legacy_ID__c"] = {"type": "string", "externalId": True}
+    emulated_org.control.load_schema(org_schema)
     assert sf.Account.upsert("External_ID__c/SC-1", {"Name": "One"}) == 201
     assert sf.Account.upsert("External_ID__c/SC-1", {"Name": "Uno"}) == 200
     assert sf.Account.get_by_custom_id("External_ID__c", "SC-1")["Name"] == "Uno"
-    # two records sharing a value of a field that is not unique
-    sf.Account.create({"Name": "Twin"})
-    sf.Account.create({"Name": "Twin"})
+    sf.Account.create({"Name": "Twin", "Legacy_ID__c": "L-1"})
+    sf.Account.create({"Name": "Twin", "Legacy_ID__c": "l-1"})
 
     with pytest.raises(SalesforceMoreThanOneRecord):
-        sf.Account.get_by_custom_id("Name", "Twin")
+        sf.Account.get_by_custom_id("Legacy_ID__c", "L-1")
+    with pytest.raises(SalesforceMoreThanOneRecord):
+        sf.Account.upsert("Legacy_ID__c/L-1", {"Name": "Which?"})
 
 
 def test_api_describe_global_and_object(sf):
@@ -424,3 +428,21 @@ def test_api_control_needs_the_token_printed_at_start_and_files_are_private(tmp_
     assert connection_file.stat().st_mode & 0o777 == 0o600
     assert state.stat().st_mode & 0o777 == 0o600
     assert shop_bare.status_code == 401 and shop_right.status_code == 200
+
+
+def test_api_describe_has_labels_child_relationships_record_types_and_standard_account_fields(sf):
+    account = sf.Account.describe()
+    fields = {f["name"]: f for f in account["fields"]}
+    children = {c["relationshipName"]: (c["childSObject"], c["field"]) for c in account["childRelationships"]}
+
+    assert (account["label"], account["labelPlural"]) == ("Account", "Accounts")
+    assert {"Type", "Industry", "AnnualRevenue", "NumberOfEmployees", "ShippingCountryCode"} <= set(fields)
+    assert "Customer - Direct" in [v["value"] for v in fields["Type"]["picklistValues"]]
+    assert (fields["Name"]["label"], fields["Name"]["length"]) == ("Account Name", 255)
+    assert fields["BillingStreet"]["label"] == "Billing Street"
+    assert fields["Id"]["label"] == "Account ID"
+    assert children["Contacts"] == ("Contact", "AccountId")
+    assert children["ChildAccounts"] == ("Account", "ParentId")
+    assert [r["name"] for r in account["recordTypeInfos"]] == ["Master"]
+    assert sf.Contact.describe()["fields"][1]["length"] == 80  # LastName, as in Salesforce
+    assert {f["name"]: f for f in sf.Product2.describe()["fields"]}["Stock_Level__c"]["length"] == 0

@@ -2,8 +2,6 @@
 missing credential variables (issue 15, point 7). Against the emulated org (a real HTTPS server in this
 process)."""
 
-import copy
-import json
 from io import StringIO
 
 import pytest
@@ -12,19 +10,9 @@ from django.urls import reverse
 
 from changeevents.org_check import check_org
 from connectors.models import SalesforceOrg
-from emulators.salesforce.org import DEFAULT_SCHEMA as DEFAULT_SCHEMA_FILE
 from storefront.models import Product
 
 pytestmark = pytest.mark.django_db
-DEFAULT_SCHEMA = json.loads(DEFAULT_SCHEMA_FILE.read_text())
-
-
-@pytest.fixture
-def org_schema(sf_org):
-    """Change the emulated org's schema for one test; the default comes back afterwards."""
-    schema = copy.deepcopy(DEFAULT_SCHEMA)
-    yield schema
-    sf_org.emulator.control.load_schema(copy.deepcopy(DEFAULT_SCHEMA))
 
 
 def _messages(response) -> list[str]:
