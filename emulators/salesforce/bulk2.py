@@ -1,13 +1,15 @@
 """Bulk API 2.0: ingest jobs (insert, update, upsert, delete from CSV) and query jobs (CSV results with locators).
 
-Ingest jobs are processed when the upload completes, so the job is JobComplete by the client's first poll.
+As in Salesforce, a job runs in the background: UploadComplete answers at once, a thread moves the job to InProgress,
+writes its rows in chunks of 200 (each chunk one transaction with its own SystemModstamp, so REST calls go on
+between chunks), and marks it JobComplete no sooner than `bulk_in_progress_seconds` after it started, so clients
+poll. Jobs are forgotten `bulk_job_seconds` after they were made (Salesforce keeps them 7 days).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import itertools
 import threading
 import time
 
@@ -15,6 +17,9 @@ from .records import MultipleMatches, RequestError, WriteContext, WriteError
 from .rest import Request, Response
 
 OPERATIONS = {"insert", "update", "upsert", "delete", "hardDelete"}
+DELIMITERS = {"COMMA": ",", "TAB": "\t", "PIPE": "|", "SEMICOLON": ";", "CARET": "^", "BACKQUOTE": "`"}
+LINE_ENDINGS = {"LF": "\n", "CRLF": "\r\n"}
+CHUNK = 200  # rows per transaction, as Salesforce processes bulk data
 
 
 def _csv_response(text: str, headers: dict | None = None) -> Response:
@@ -25,15 +30,22 @@ class BulkApi:
     def __init__(self, org):
         self.org = org
         self.jobs: dict[str, dict] = {}
-        self._numbers = itertools.count(1)
         self._lock = threading.Lock()
 
     def _new_id(self, prefix: str) -> str:
         return self.org.records.ids.new(prefix)
 
+    def _expire(self) -> None:
+        """Forget jobs made longer ago than the org keeps them."""
+        oldest = time.time() - self.org.timings.bulk_job_seconds
+        with self._lock:
+            for job_id in [i for i, job in self.jobs.items() if job["createdDate"] < oldest]:
+                self.jobs.pop(job_id)
+
     def handle(self, request: Request, parts: list[str]) -> Response:
         if not parts or parts[0] not in ("ingest", "query"):
             raise RequestError(404, "NOT_FOUND", "The requested resource does not exist")
+        self._expire()
         kind, rest = parts[0], parts[1:]
         if not rest:
             if request.method == "POST":
@@ -66,10 +78,19 @@ class BulkApi:
     def create(self, request: Request, kind: str) -> Response:
         spec = request.object()
         operation = spec.get("operation")
+        delimiter, line_ending = spec.get("columnDelimiter", "COMMA"), spec.get("lineEnding", "LF")
+        if delimiter not in DELIMITERS or line_ending not in LINE_ENDINGS:
+            raise RequestError(
+                400,
+                "INVALIDJOB",
+                f"columnDelimiter must be one of {sorted(DELIMITERS)} and lineEnding one of {sorted(LINE_ENDINGS)}",
+            )
+        query = None
         if kind == "ingest":
             if operation not in OPERATIONS:
                 raise RequestError(400, "INVALIDJOB", f"Invalid operation: {operation}")
-            self.org.records.describe(spec.get("object", ""))
+            spec["object"] = self.org.records.canonical_object(spec.get("object") or "") or spec.get("object", "")
+            self.org.records.describe(spec["object"])
             if operation == "upsert" and not spec.get("externalIdFieldName"):
                 raise RequestError(400, "INVALIDJOB", "External ID field is required for upsert")
             if operation == "upsert":
@@ -83,16 +104,21 @@ class BulkApi:
                     raise RequestError(400, "INVALIDJOB", message) from None
         elif operation not in ("query", "queryAll"):
             raise RequestError(400, "INVALIDJOB", f"Invalid operation: {operation}")
+        else:
+            query = self.org.queries.parse(spec.get("query") or "")
+            if query.children or query.count:
+                raise RequestError(400, "INVALIDJOB", "Bulk API 2.0 queries take neither subqueries nor COUNT()")
         job = {
             "id": self._new_id("750"),
             "kind": kind,
             "operation": operation,
-            "object": spec.get("object"),
+            "object": query.sobject if query else spec["object"],
             "externalIdFieldName": spec.get("externalIdFieldName"),
             "query": spec.get("query"),
-            "lineEnding": spec.get("lineEnding", "LF"),
-            "columnDelimiter": spec.get("columnDelimiter", "COMMA"),
-            "state": "Open",
+            "parsed": query,
+            "lineEnding": line_ending,
+            "columnDelimiter": delimiter,
+            "state": "UploadComplete" if query else "Open",
             "createdDate": time.time(),
             "data": [],
             "results": {},
@@ -101,26 +127,47 @@ class BulkApi:
         }
         with self._lock:
             self.jobs[job["id"]] = job
-        if kind == "query":
-            self._run_query(job)
-        return Response(200, self._public(job))
+        answer = Response(200, self._public(job))
+        if query:
+            self._start(job, self._run_query)
+        return answer
 
     def set_state(self, job: dict, state: str | None) -> Response:
-        if state == "Aborted":
+        if state == "Aborted" and job["state"] not in ("JobComplete", "Failed"):
             job["state"] = "Aborted"
         elif state == "UploadComplete" and job["kind"] == "ingest" and job["state"] == "Open":
             job["state"] = "UploadComplete"
-            self._run_ingest(job)
+            answer = Response(200, self._public(job))
+            self._start(job, self._run_ingest)
+            return answer
         else:
             raise RequestError(400, "INVALIDJOBSTATE", f"Cannot change the job's state from {job['state']} to {state}")
         return Response(200, self._public(job))
 
+    def _start(self, job: dict, work) -> None:
+        """Run the job on its own thread: InProgress, the work, then JobComplete (or Failed) no sooner than the
+        org's bulk_in_progress_seconds after it started."""
+
+        def run():
+            started = time.monotonic()
+            job["state"] = "InProgress"
+            try:
+                work(job)
+            except Exception as exc:  # noqa: BLE001 - an emulator bug fails the job, as a platform error would
+                job["errorMessage"] = f"emulator error: {exc!r}"
+                job["state"] = "Failed"
+                return
+            time.sleep(max(0.0, started + self.org.timings.bulk_in_progress_seconds - time.monotonic()))
+            if job["state"] == "InProgress":
+                job["state"] = "JobComplete"
+
+        threading.Thread(target=run, daemon=True, name=f"bulk-{job['id']}").start()
+
     def _public(self, job: dict) -> dict:
-        object_name = job["object"] or (job["query"] or "").split()[-1:]
         return {
             "id": job["id"],
             "operation": job["operation"],
-            "object": job["object"] if job["kind"] == "ingest" else object_name,
+            "object": job["object"],
             "createdById": self.org.records.schema["users"]["active"][0],
             "state": job["state"],
             "externalIdFieldName": job["externalIdFieldName"],
@@ -134,36 +181,29 @@ class BulkApi:
             "numberRecordsFailed": job["numberRecordsFailed"],
             "retries": 0,
             "totalProcessingTime": 0,
-        }
+        } | ({"errorMessage": job["errorMessage"]} if job.get("errorMessage") else {})
 
     # --- ingest ---------------------------------------------------------------------------------------------
     def _run_ingest(self, job: dict) -> None:
-        job["state"] = "InProgress"
         rows = []
+        delimiter = DELIMITERS[job["columnDelimiter"]]
         for chunk in job["data"]:
-            rows.extend(csv.DictReader(io.StringIO(chunk)))
+            rows.extend(csv.DictReader(io.StringIO(chunk, newline=""), delimiter=delimiter))
+        job["data"] = []
         columns = list(rows[0].keys()) if rows else []
-        ok, failed = [], []
+        ok, failed, unprocessed = [], [], []
         records = self.org.records
-        ctx = WriteContext(stamp=records.stamp())
-        with records.lock:
-            for row in rows:
-                body = {k: (v if v != "" else None) for k, v in row.items() if k and v != "#N/A"}
-                body.update({k: None for k, v in row.items() if v == "#N/A"})
-                try:
-                    record_id, created = self._ingest_row(job, body, ctx)
-                    ok.append((record_id, created, row))
-                except MultipleMatches:
-                    failed.append(
-                        (
-                            "DUPLICATE_EXTERNAL_ID:External ID matches several records:"
-                            + job["externalIdFieldName"]
-                            + " --",
-                            row,
-                        )
-                    )
-                except WriteError as exc:
-                    failed.append((f"{exc.code}:{exc.message}:{','.join(exc.fields)} --", row))
+        for start in range(0, len(rows), CHUNK):
+            if job["state"] != "InProgress":  # aborted: the rest is never processed
+                unprocessed = rows[start:]
+                break
+            with records.lock:  # one transaction per chunk: other calls go on between chunks
+                ctx = WriteContext(stamp=records.stamp())
+                for row in rows[start : start + CHUNK]:
+                    self._ingest_one(job, row, ctx, ok, failed)
+            job["numberRecordsProcessed"] = len(ok) + len(failed)
+            job["numberRecordsFailed"] = len(failed)
+            time.sleep(0.001)  # let waiting calls take the org's lock: a released lock is not a fair one
         job["results"] = {
             "successfulResults": _results_csv(
                 ["sf__Id", "sf__Created"], columns, [[i, str(c).lower()] for i, c, _ in ok], [r for *_, r in ok]
@@ -171,12 +211,22 @@ class BulkApi:
             "failedResults": _results_csv(
                 ["sf__Id", "sf__Error"], columns, [["", e] for e, _ in failed], [r for _, r in failed]
             ),
-            "unprocessedrecords": _results_csv([], columns, [], []),
+            "unprocessedrecords": _results_csv([], columns, [[] for _ in unprocessed], unprocessed),
         }
-        job["numberRecordsProcessed"] = len(rows)
-        job["numberRecordsFailed"] = len(failed)
-        job["data"] = []
-        job["state"] = "JobComplete"
+
+    def _ingest_one(self, job: dict, row: dict, ctx: WriteContext, ok: list, failed: list) -> None:
+        body = {k: (v if v != "" else None) for k, v in row.items() if k and v != "#N/A"}
+        body.update({k: None for k, v in row.items() if v == "#N/A"})
+        try:
+            record_id, created = self._ingest_row(job, body, ctx)
+            ok.append((record_id, created, row))
+        except MultipleMatches:
+            message = "DUPLICATE_EXTERNAL_ID:External ID matches several records:" + job["externalIdFieldName"]
+            failed.append((message + " --", row))
+        except WriteError as exc:
+            failed.append((f"{exc.code}:{exc.message}:{','.join(exc.fields)} --", row))
+        except RequestError as exc:  # a row the JSON reader would refuse: in a CSV it fails that row
+            failed.append((f"{exc.code}:{exc.message}: --", row))
 
     def _ingest_row(self, job: dict, body: dict, ctx: WriteContext) -> tuple[str, bool]:
         records, sobject, operation = self.org.records, job["object"], job["operation"]
@@ -195,13 +245,11 @@ class BulkApi:
 
     # --- query ----------------------------------------------------------------------------------------------
     def _run_query(self, job: dict) -> None:
-        queries = self.org.queries
-        query = queries.parse(job["query"])
+        queries, query = self.org.queries, job["parsed"]
         rows = queries.rows(query, include_deleted=job["operation"] == "queryAll")
         job["rows"] = [[_csv_value(queries.value(query.sobject, r, f)) for f in query.fields] for r in rows]
         job["fields"] = query.fields
         job["numberRecordsProcessed"] = len(rows)
-        job["state"] = "JobComplete"
 
     def query_results(self, job: dict, params: dict) -> Response:
         if job["state"] != "JobComplete":
@@ -210,7 +258,12 @@ class BulkApi:
         size = int(params.get("maxRecords") or 50000)
         page = job["rows"][start : start + size]
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)
+        writer = csv.writer(
+            buffer,
+            delimiter=DELIMITERS[job["columnDelimiter"]],
+            lineterminator=LINE_ENDINGS[job["lineEnding"]],
+            quoting=csv.QUOTE_ALL,
+        )
         writer.writerow(job["fields"])
         writer.writerows(page)
         end = start + size

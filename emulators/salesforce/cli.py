@@ -17,6 +17,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--connection-file",
         help="write instance URL, session id and CA file here as JSON; the CA is copied beside it (emulator-ca.pem)",
     )
+    parser.add_argument(
+        "--io-timeout", type=float, help="seconds a TLS handshake, a request's head or body may take (default 30)"
+    )
+    parser.add_argument(
+        "--bulk-in-progress-seconds",
+        type=float,
+        help="a Bulk API 2.0 job stays InProgress at least this long, so clients poll (default 0.25)",
+    )
     parser.add_argument("--verbose", action="store_true", help="log every request")
     return parser
 
@@ -32,6 +40,8 @@ def serve(options) -> None:
         state_file=options.state,
         connection_file=options.connection_file,
         verbose=options.verbose,
+        io_timeout=options.io_timeout,
+        bulk_in_progress_seconds=options.bulk_in_progress_seconds,
     )
     org.start()
     print(f"Emulated Salesforce org at {org.instance_url}")

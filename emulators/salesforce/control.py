@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import builtins
 import json
+from dataclasses import asdict, fields, replace
 
-from .org import FAULT_TYPES, OrgState
+from .org import FAULT_TYPES, OrgState, Timings
 from .records import WriteContext, WriteError
 from .rest import Response
 from .rules import RuleError, public
 
-READ_METHODS = {"rules", "records", "call_count"}
+READ_METHODS = {"rules", "records", "call_count", "open_query_locators"}
 HTTP_METHODS = READ_METHODS | {
     "reset",
     "load_schema",
@@ -32,6 +33,7 @@ HTTP_METHODS = READ_METHODS | {
     "delete_records",
     "deactivate_user",
     "new_session",
+    "set_timings",
 }
 
 
@@ -53,6 +55,25 @@ class Control:
             self.org.faults = []
             self.org.api_used = 0
             self.org.api_max = 1_000_000
+            self.org.timings = replace(self.org.default_timings)
+
+    def set_timings(self, **timings) -> dict:
+        """Change how long query locators and bulk jobs live and how long a bulk job stays InProgress (reset puts
+        the defaults back): query_locator_seconds, open_query_locators, bulk_job_seconds, bulk_in_progress_seconds."""
+        known = {f.name for f in fields(Timings)}
+        unknown = sorted(set(timings) - known)
+        if unknown:
+            raise ValueError(f"unknown timings {unknown}; expected some of {sorted(known)}")
+        for name, value in timings.items():
+            if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+                raise ValueError(f"{name} must be a number of at least 0, not {value!r}")
+        with self.org.lock:
+            self.org.timings = replace(self.org.timings, **timings)
+            return asdict(self.org.timings)
+
+    def open_query_locators(self) -> int:
+        """How many query locators the org holds (each keeps a query's pages until drained or expired)."""
+        return self.org.queries.open_locators()
 
     def load_schema(self, schema: dict) -> None:
         with self.org.lock:

@@ -6,6 +6,7 @@ import json
 import re
 import secrets
 import threading
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .bulk2 import BulkApi
@@ -27,7 +28,16 @@ MASTER_RECORD_TYPE = {  # every object has the master record type; the emulated 
     "recordTypeId": "012000000000000AAA",
     "urls": {},
 }
-BULK_IN_PROGRESS_SECONDS = 0.25  # a bulk job stays InProgress at least this long, so clients poll at least once
+
+
+@dataclass
+class Timings:
+    """How long the org keeps things, as Salesforce does, and how long a bulk job stays InProgress."""
+
+    query_locator_seconds: float = 15 * 60  # an idle query locator expires after 15 minutes
+    open_query_locators: int = 10  # a user's 11th open locator releases the oldest
+    bulk_job_seconds: float = 7 * 24 * 3600  # bulk jobs are deleted after 7 days
+    bulk_in_progress_seconds: float = 0.25  # at least this long InProgress, so a client polls at least once
 
 
 class OrgState:
@@ -40,12 +50,13 @@ class OrgState:
         self.sessions: set[str] = set()
         self.faults: list[dict] = []
         self.client_credentials: tuple[str, str] | None = None  # None: any client id/secret is accepted
-        self.bulk_in_progress_seconds = BULK_IN_PROGRESS_SECONDS
+        self.default_timings = Timings()
+        self.timings = replace(self.default_timings)
         self._new_records()
 
     def _new_records(self) -> None:
         self.records = Records(self.schema, self.rules)
-        self.queries = QueryEngine(self.records)
+        self.queries = QueryEngine(self.records, self)
         self.bulk = BulkApi(self)
         self.rest = RestApi(self)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 
 from .ids import case_safe_suffix, is_valid_id
 from .records import DATETIME_FIELDS, Records, RequestError
@@ -16,11 +17,25 @@ SEARCHABLE_TYPES = {"string", "textarea", "email", "phone", "url", "picklist"}
 
 
 class QueryEngine:
-    def __init__(self, records: Records):
+    def __init__(self, records: Records, org=None):
         self.records = records
-        self._cursors: dict[str, tuple[list, int, str]] = {}  # locator -> (rows, batch size, version)
+        self.org = org  # for its timings: how long locators live, how many stay open
+        self._cursors: dict[str, list] = {}  # locator -> [rows, batch size, last used], oldest first
         self._numbers = itertools.count(1)
         self._lock = threading.Lock()
+
+    def open_locators(self) -> int:
+        with self._lock:
+            self._expire()
+            return len(self._cursors)
+
+    def _expire(self) -> None:
+        """Forget locators idle longer than the org keeps them (called with the lock held)."""
+        if self.org is None:
+            return
+        idle_since = time.monotonic() - self.org.timings.query_locator_seconds
+        for cursor_id in [c for c, (_, _, used) in self._cursors.items() if used < idle_since]:
+            del self._cursors[cursor_id]
 
     def parse(self, text: str) -> Query:
         try:
@@ -200,21 +215,31 @@ class QueryEngine:
     def more(self, locator: str, version: str) -> dict:
         cursor_id, _, start = locator.rpartition("-")
         with self._lock:
+            self._expire()
             cursor = self._cursors.get(cursor_id)
+            if cursor is not None:
+                cursor[2] = time.monotonic()
         if cursor is None or not start.isdigit():
             raise RequestError(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
-        rows, batch_size = cursor
+        rows, batch_size, _ = cursor
         return self._page(rows, int(start), batch_size, version, cursor_id)
 
     def _page(self, rows: list, start: int, batch_size: int, version: str, cursor_id: str | None = None) -> dict:
+        """One page; a locator for the rest, held until drained, idle too long, or the oldest of too many."""
         end = start + batch_size
         page = {"totalSize": len(rows), "done": end >= len(rows), "records": rows[start:end]}
-        if end < len(rows):
+        with self._lock:
+            if end >= len(rows):
+                self._cursors.pop(cursor_id or "", None)
+                return page
             if cursor_id is None:
+                self._expire()
+                limit = self.org.timings.open_query_locators if self.org else None
+                while limit is not None and len(self._cursors) >= max(limit, 1):
+                    del self._cursors[next(iter(self._cursors))]  # the oldest is released
                 cursor_id = f"01gRO{next(self._numbers):010d}AAA"
-                with self._lock:
-                    self._cursors[cursor_id] = (rows, batch_size)
-            page["nextRecordsUrl"] = f"/services/data/v{version}/query/{cursor_id}-{end}"
+                self._cursors[cursor_id] = [rows, batch_size, time.monotonic()]
+        page["nextRecordsUrl"] = f"/services/data/v{version}/query/{cursor_id}-{end}"
         return page
 
 

@@ -263,7 +263,7 @@ class EmulatedOrg:
         verbose: bool = False,
         host: str = "127.0.0.1",
         control_token: str | None = None,
-        io_timeout: float = IO_TIMEOUT,
+        io_timeout: float | None = None,
         idle_timeout: float = IDLE_TIMEOUT,
         bulk_in_progress_seconds: float | None = None,
     ):
@@ -273,9 +273,11 @@ class EmulatedOrg:
         self.org = OrgState(schema=schema)
         self.control = Control(self.org)
         self.verbose = verbose
-        self.io_timeout, self.idle_timeout = io_timeout, idle_timeout
+        self.io_timeout = IO_TIMEOUT if io_timeout is None else io_timeout
+        self.idle_timeout = idle_timeout
         if bulk_in_progress_seconds is not None:
-            self.org.bulk_in_progress_seconds = bulk_in_progress_seconds
+            self.org.default_timings.bulk_in_progress_seconds = bulk_in_progress_seconds
+            self.org.timings.bulk_in_progress_seconds = bulk_in_progress_seconds
         self.control_token = control_token or new_control_token()
         self._seed, self._rules = seed, rules
         self._dirty = threading.Event()
