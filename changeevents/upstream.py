@@ -3,7 +3,8 @@
 One cycle: claim due events by status (SKIP LOCKED on PostgreSQL), fold each record's events together, hold
 what waits behind a failure, then per object, parents first, upsert current states through sObject
 Collections on External_ID__c (200 a call), children naming parents by external ID; deletes go by Id,
-children first. Every record's result is written in bulk.
+children first. Every record's result is written in bulk. A call Salesforce refuses whole for one record's value
+(JSON_PARSER_ERROR) is halved until that record is alone, so the others still sync.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from .values import pushed_state_hash
 from .wakeups import wake_taken, wake_upstream
 
 logger = logging.getLogger(__name__)
+# Codes for which Salesforce refuses a whole Collections call because of one record's value
+REFUSED_WHOLE_FOR_A_VALUE = {"JSON_PARSER_ERROR"}
 Status = ChangeEvent.Status
 RecordKey = tuple[str, int]
 ALREADY_DELETED = {"ENTITY_IS_DELETED", "INVALID_CROSS_REFERENCE_KEY", "NOT_FOUND"}
@@ -285,6 +288,13 @@ class BatchDispatcher:
             results = self.client.upsert_records(mapping.sobject, payloads, mapping.external_id, headers=headers)
         except SalesforceCallError as exc:
             self.summary.api_calls += 1
+            if exc.failure.status_code in REFUSED_WHOLE_FOR_A_VALUE and len(chunk) > 1:
+                # Salesforce reads the whole body before writing: one unreadable value refuses every record. Halve
+                # the chunk until the records it cannot read are alone, so only they fail.
+                middle = len(chunk) // 2
+                self._upsert_chunk(mapping, chunk[:middle], allow_duplicates)
+                self._upsert_chunk(mapping, chunk[middle:], allow_duplicates)
+                return
             self._chunk_failed([(events, payload) for events, _, payload in chunk], exc, started)
             return
         self.summary.api_calls += 1

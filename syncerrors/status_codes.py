@@ -184,6 +184,31 @@ CATALOGUE["MEDIA_IMPORT_FAILED"] = StatusCode(
         "of the product back, and a successful import resolves it.",
     ),
 )
+# Codes about the shape of a value rather than the record's meaning: the website holds what the org's field cannot.
+for entry in (
+    _code(
+        "STRING_TOO_LONG",
+        "A value is longer than the org's field holds (the message gives the field and its maximum length).",
+        "Shorten the value on the website to the maximum length the message gives, or lengthen the field in the "
+        "org if it is a custom one.",
+        "Re-sync the error.",
+    ),
+    _code(
+        "JSON_PARSER_ERROR",
+        "Salesforce could not read a value the change sent for its field's type (the message names the field and "
+        "the value). Salesforce refuses the whole call for it; SCSync then sends the others on their own, so only "
+        "the changes with such a value report this code.",
+        "Check the field named in the message has the type the mapping expects in the org (a changed field type "
+        "causes this), or correct the website's value.",
+        "Re-sync the errors.",
+    ),
+    _code(
+        "INVALID_TYPE_ON_FIELD_IN_RECORD",
+        "A value is not of the type the org's field takes (the message names the field and the value).",
+        "Correct the value on the website, or the field's type in the org, then re-sync.",
+    ),
+):
+    CATALOGUE[entry.code] = entry
 CATALOGUE["CANNOT_APPLY_DOWNSTREAM"] = StatusCode(
     "CANNOT_APPLY_DOWNSTREAM",
     "A row from Salesforce could not be applied to the website (the message names the field).",

@@ -215,3 +215,48 @@ def test_upstream_partial_batch_failure_keeps_the_good_196_and_retries_the_locke
     assert {(e.status_code, e.message) for e in errors} == {("FIELD_CUSTOM_VALIDATION_EXCEPTION", "No bad accounts")}
     assert all(e.payload["Name"].startswith("Bad") for e in errors)
     assert len(records(sf_org, "Account")) == 197
+
+
+def test_upstream_a_value_longer_than_the_orgs_field_is_a_string_too_long_error_with_its_fix(sf_org, admin_client):
+    """The website keeps 254-character emails; Salesforce's Email field holds 80. The stricter emulated org says so,
+    the contact fails alone, and the console tells the store what to do about it."""
+    from django.urls import reverse
+
+    from syncerrors.status_codes import UNKNOWN, status_code_info
+
+    account = AccountFactory(org=sf_org)
+    fine = ContactFactory(org=sf_org, account=account)
+    long_email = ContactFactory(org=sf_org, account=account, email="a" * 80 + "@example.com")
+
+    summary = dispatch_org(sf_org.pk)
+
+    error = SyncError.objects.get()
+    assert summary.failed == 1 and error.scid == long_email.scid
+    assert (error.status_code, error.fields) == ("STRING_TOO_LONG", ["Email"])
+    assert set(records(sf_org, "Contact")) == {fine.scid}
+    entry = status_code_info("STRING_TOO_LONG")
+    assert entry is not UNKNOWN and not entry.transient
+    page = admin_client.get(reverse("admin:syncerrors_syncerror_info", args=[error.pk])).content.decode()
+    assert entry.resolution[0] in page
+
+
+def test_upstream_a_call_refused_whole_for_one_unreadable_value_fails_only_that_record(
+    sf_org, emulated_org, org_schema
+):
+    """Salesforce reads a whole Collections body before writing: one value its field's type cannot read (here the
+    org's admin made SKU__c a number field) refuses the call with JSON_PARSER_ERROR. The engine splits the call, so
+    the readable variants sync and only the unreadable one becomes an error."""
+    from tests.factories import ProductVariantFactory
+
+    org_schema["objects"]["Product_Variant__c"]["fields"]["SKU__c"] = {"type": "double"}
+    emulated_org.control.load_schema(org_schema)
+    product = ProductFactory(org=sf_org)
+    readable = [ProductVariantFactory(org=sf_org, product=product, sku=sku) for sku in ("1001", "1002", "1003")]
+    unreadable = ProductVariantFactory(org=sf_org, product=product, sku="AB-1")
+
+    summary = dispatch_org(sf_org.pk)
+
+    error = SyncError.objects.get()
+    assert (summary.synced, summary.failed) == (4, 1)  # the product and three variants; one variant fails
+    assert (error.scid, error.status_code) == (unreadable.scid, "JSON_PARSER_ERROR")
+    assert set(records(sf_org, "Product_Variant__c")) == {v.scid for v in readable}
