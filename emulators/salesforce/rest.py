@@ -243,6 +243,8 @@ class RestApi:
             body = request.object()
             all_or_none = bool(body.get("allOrNone"))
             items = [json_object(item, "records") for item in body.get("records") or []]
+            if method == "PATCH" and len(parts) == 2:
+                self.records.external_id_field(parts[0], parts[1])
             self._deserialise_all(items, parts)
         if len(items) > COLLECTION_LIMIT:
             raise RequestError(
@@ -286,8 +288,6 @@ class RestApi:
 
     def _deserialise_all(self, items: list[dict], parts: list[str]) -> None:
         """Salesforce reads every record of a collection before writing any: one unreadable value refuses all."""
-        if len(parts) == 2:
-            self.records.external_id_field(parts[0], parts[1])
         for item in items:
             sobject = (item.get("attributes") or {}).get("type") or (parts[0] if parts else None)
             if sobject in self.records.schema["objects"]:

@@ -278,16 +278,7 @@ class _Parser:
         fields, count, children = self.field_list(nested)
         self.take("kw", "from")
         query = Query(fields=fields, sobject=self.object_name(), count=count, children=children)
-        if self.peek("kw", "where"):
-            self.take()
-            query.where = self.expression()
-        if self.peek("kw", "order"):
-            self.take()
-            self.take("kw", "by")
-            query.order_by = self.order_list()
-        if self.peek("kw", "limit"):
-            self.take()
-            query.limit = int(self.take("value").value)
+        self.clauses(query)
         if self.peek("kw", "offset"):
             self.take()
             query.offset = int(self.take("value").value)
@@ -330,18 +321,22 @@ class _Parser:
             while self.peek("op", ","):
                 self.take()
                 query.fields.append(self.take("name").value)
-            if self.peek("kw", "where"):
-                self.take()
-                query.where = self.expression()
-            if self.peek("kw", "order"):
-                self.take()
-                self.take("kw", "by")
-                query.order_by = self.order_list()
-            if self.peek("kw", "limit"):
-                self.take()
-                query.limit = int(self.take("value").value)
+            self.clauses(query)
             self.take("op", ")")
         return query
+
+    def clauses(self, query: Query) -> None:
+        """[WHERE ...] [ORDER BY ...] [LIMIT n], as SOQL and SOSL's RETURNING both take them."""
+        if self.peek("kw", "where"):
+            self.take()
+            query.where = self.expression()
+        if self.peek("kw", "order"):
+            self.take()
+            self.take("kw", "by")
+            query.order_by = self.order_list()
+        if self.peek("kw", "limit"):
+            self.take()
+            query.limit = int(self.take("value").value)
 
     def order_list(self):
         items = []

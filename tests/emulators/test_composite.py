@@ -16,19 +16,19 @@ def _sub(method, path, reference, body=None):
     return sub | ({"body": body} if body is not None else {})
 
 
+def _composite(sf, *subrequests, all_or_none=False) -> list[dict]:
+    body = {"allOrNone": all_or_none, "compositeRequest": list(subrequests)}
+    return sf.restful("composite", method="POST", json=body)["compositeResponse"]
+
+
 def test_composite_all_or_none_reports_rolled_back_subrequests_as_halted(sf, emulated_org):
-    responses = sf.restful(
-        "composite",
-        method="POST",
-        json={
-            "allOrNone": True,
-            "compositeRequest": [
-                _sub("POST", "sobjects/Account", "acct", {"Name": "Kept?"}),
-                _sub("POST", "sobjects/Contact", "bad", {"FirstName": "No last name"}),
-                _sub("POST", "sobjects/Account", "after", {"Name": "Never"}),
-            ],
-        },
-    )["compositeResponse"]
+    responses = _composite(
+        sf,
+        _sub("POST", "sobjects/Account", "acct", {"Name": "Kept?"}),
+        _sub("POST", "sobjects/Contact", "bad", {"FirstName": "No last name"}),
+        _sub("POST", "sobjects/Account", "after", {"Name": "Never"}),
+        all_or_none=True,
+    )
 
     assert [r["httpStatusCode"] for r in responses] == [400, 400, 400]
     assert responses[0]["body"][0]["errorCode"] == "PROCESSING_HALTED"
@@ -41,33 +41,23 @@ def test_composite_all_or_none_reports_rolled_back_subrequests_as_halted(sf, emu
 def test_composite_references_into_query_results(sf):
     sf.Account.create({"Name": "Found Co"})
 
-    responses = sf.restful(
-        "composite",
-        method="POST",
-        json={
-            "compositeRequest": [
-                _sub("GET", "query/?q=SELECT+Id,Name+FROM+Account", "found"),
-                _sub("POST", "sobjects/Contact", "ct", {"LastName": "Linked", "AccountId": "@{found.records[0].Id}"}),
-                _sub("GET", "sobjects/Contact/@{ct.id}?fields=AccountId", "read"),
-            ]
-        },
-    )["compositeResponse"]
+    responses = _composite(
+        sf,
+        _sub("GET", "query/?q=SELECT+Id,Name+FROM+Account", "found"),
+        _sub("POST", "sobjects/Contact", "ct", {"LastName": "Linked", "AccountId": "@{found.records[0].Id}"}),
+        _sub("GET", "sobjects/Contact/@{ct.id}?fields=AccountId", "read"),
+    )
 
     assert [r["httpStatusCode"] for r in responses] == [200, 201, 200]
     assert responses[2]["body"]["AccountId"] == responses[0]["body"]["records"][0]["Id"]
 
 
 def test_composite_an_unresolvable_reference_is_an_error_not_a_literal(sf, emulated_org):
-    responses = sf.restful(
-        "composite",
-        method="POST",
-        json={
-            "compositeRequest": [
-                _sub("GET", "query/?q=SELECT+Id+FROM+Account", "none"),
-                _sub("POST", "sobjects/Contact", "ct", {"LastName": "X", "AccountId": "@{none.records[0].Id}"}),
-            ]
-        },
-    )["compositeResponse"]
+    responses = _composite(
+        sf,
+        _sub("GET", "query/?q=SELECT+Id+FROM+Account", "none"),
+        _sub("POST", "sobjects/Contact", "ct", {"LastName": "X", "AccountId": "@{none.records[0].Id}"}),
+    )
 
     assert responses[1]["httpStatusCode"] == 400
     assert "none.records[0].Id" in responses[1]["body"][0]["message"]

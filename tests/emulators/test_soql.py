@@ -15,6 +15,13 @@ def _names(sf, soql):
     return sorted(r["Name"] for r in sf.query_all(soql)["records"])
 
 
+def _refused(sf, soql) -> str:
+    """The error code the org answers a query with."""
+    with pytest.raises(SalesforceMalformedRequest) as refused:
+        sf.query(soql)
+    return refused.value.content[0]["errorCode"]
+
+
 def test_soql_object_and_field_names_are_case_insensitive_and_answered_as_defined(sf):
     sf.Account.create({"Name": "Acme"})
 
@@ -64,9 +71,7 @@ def test_soql_date_literals(sf, emulated_org):
     assert _names(sf, "SELECT Name FROM Campaign WHERE StartDate = TOMORROW") == ["Tomorrow"]
     assert len(_names(sf, "SELECT Name FROM Campaign WHERE CreatedDate = TODAY")) == 4
     assert _names(sf, "SELECT Name FROM Campaign WHERE CreatedDate < YESTERDAY") == []
-    with pytest.raises(SalesforceMalformedRequest) as bad:
-        sf.query("SELECT Name FROM Campaign WHERE StartDate = LAST_N_DAYS:x")
-    assert bad.value.content[0]["errorCode"] == "MALFORMED_QUERY"
+    assert _refused(sf, "SELECT Name FROM Campaign WHERE StartDate = LAST_N_DAYS:x") == "MALFORMED_QUERY"
 
 
 def test_soql_child_subquery(sf):
@@ -85,9 +90,7 @@ def test_soql_child_subquery(sf):
     assert [c["LastName"] for c in acme_row["Contacts"]["records"]] == ["Able"]
     assert acme_row["Contacts"]["records"][0]["attributes"]["type"] == "Contact"
     assert lonely_row["Contacts"] is None  # Salesforce answers null, not an empty list
-    with pytest.raises(SalesforceMalformedRequest) as unknown:
-        sf.query("SELECT Name, (SELECT Id FROM Widgets) FROM Account")
-    assert unknown.value.content[0]["errorCode"] == "INVALID_TYPE"
+    assert _refused(sf, "SELECT Name, (SELECT Id FROM Widgets) FROM Account") == "INVALID_TYPE"
 
 
 def test_soql_owner_name_comes_from_a_user_record(sf):
@@ -98,9 +101,7 @@ def test_soql_owner_name_comes_from_a_user_record(sf):
 
     assert row["Owner"]["Name"] == user[0]["Name"] and row["Owner"]["Name"]
     assert row["Owner"]["IsActive"] is True
-    with pytest.raises(SalesforceMalformedRequest) as unknown:
-        sf.query("SELECT Owner.Shoe_Size__c FROM Account")
-    assert unknown.value.content[0]["errorCode"] == "INVALID_FIELD"
+    assert _refused(sf, "SELECT Owner.Shoe_Size__c FROM Account") == "INVALID_FIELD"
 
 
 def test_sosl_find_returning(sf):

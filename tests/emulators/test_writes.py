@@ -13,22 +13,18 @@ def _error(raised) -> dict:
     return raised.value.content[0]
 
 
+def _create_collection(sf, sobject: str, *records: dict):
+    """POST composite/sobjects, allOrNone false: each record answered on its own."""
+    body = {"allOrNone": False, "records": [{"attributes": {"type": sobject}} | r for r in records]}
+    return sf.restful("composite/sobjects", method="POST", json=body)
+
+
 def test_writes_text_longer_than_its_field_is_string_too_long(sf, emulated_org):
     with pytest.raises(SalesforceMalformedRequest) as name:
         sf.Account.create({"Name": "n" * 300})
     with pytest.raises(SalesforceMalformedRequest) as external:
         sf.Account.upsert("External_ID__c/" + "x" * 80, {"Name": "ok"})
-    results = sf.restful(
-        "composite/sobjects",
-        method="POST",
-        json={
-            "allOrNone": False,
-            "records": [
-                {"attributes": {"type": "Contact"}, "LastName": "Fine"},
-                {"attributes": {"type": "Contact"}, "LastName": "l" * 81},
-            ],
-        },
-    )
+    results = _create_collection(sf, "Contact", {"LastName": "Fine"}, {"LastName": "l" * 81})
 
     assert (_error(name)["errorCode"], _error(name)["fields"]) == ("STRING_TOO_LONG", ["Name"])
     assert "max length=255" in _error(name)["message"]
@@ -48,17 +44,7 @@ def test_writes_a_value_of_the_wrong_shape_is_json_parser_error_and_writes_nothi
     with pytest.raises(SalesforceMalformedRequest) as number:
         sf.OrderItem.create({"Quantity": "lots"})
     with pytest.raises(SalesforceMalformedRequest) as in_a_collection:
-        sf.restful(
-            "composite/sobjects",
-            method="POST",
-            json={
-                "allOrNone": False,
-                "records": [
-                    {"attributes": {"type": "Campaign"}, "Name": "Good"},
-                    {"attributes": {"type": "Campaign"}, "Name": "Bad", "StartDate": "2026-13-45"},
-                ],
-            },
-        )
+        _create_collection(sf, "Campaign", {"Name": "Good"}, {"Name": "Bad", "StartDate": "2026-13-45"})
 
     for raised in (nested, date, number, in_a_collection):
         assert _error(raised)["errorCode"] == "JSON_PARSER_ERROR"
