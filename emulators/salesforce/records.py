@@ -324,6 +324,11 @@ class Records:
         missing = [n for n, f in fields.items() if f.get("required") and record.get(n) in (None, "")]
         if missing and (existing is None or written & set(missing)):
             raise WriteError("REQUIRED_FIELD_MISSING", f"Required fields are missing: [{', '.join(missing)}]", missing)
+        for group in self.describe(sobject).get("requiredOneOf", []):  # a CampaignMember names a Contact or a Lead
+            if all(record.get(n) in (None, "") for n in group) and (existing is None or written & set(group)):
+                raise WriteError(
+                    "REQUIRED_FIELD_MISSING", f"Required fields are missing: [{' or '.join(group)}]", list(group)
+                )
         for name in sorted(written):
             self._check_field(sobject, name, fields[name], record)
         for name, field in fields.items():

@@ -106,3 +106,19 @@ def test_writes_a_case_sensitive_external_id_tells_case_apart(sf, emulated_org, 
     assert sf.Account.upsert("External_ID__c/casex-1", {"Name": "Lower"}) == 201
 
     assert sorted(a["External_ID__c"] for a in emulated_org.control.records("Account")) == ["CaseX-1", "casex-1"]
+
+
+def test_writes_a_campaign_member_names_a_contact_or_a_lead(sf, emulated_org):
+    campaign = sf.Campaign.create({"Name": "Spring"})["id"]
+    contact = sf.Contact.create({"LastName": "Able"})["id"]
+
+    with pytest.raises(SalesforceMalformedRequest) as neither:
+        sf.CampaignMember.create({"CampaignId": campaign})
+    member = sf.CampaignMember.create({"CampaignId": campaign, "ContactId": contact})["id"]
+    with pytest.raises(SalesforceMalformedRequest) as cleared:
+        sf.CampaignMember.update(member, {"ContactId": None})
+
+    assert _error(neither)["errorCode"] == "REQUIRED_FIELD_MISSING"
+    assert _error(neither)["fields"] == ["ContactId", "LeadId"]
+    assert _error(cleared)["errorCode"] == "REQUIRED_FIELD_MISSING"
+    assert len(emulated_org.control.records("CampaignMember")) == 1
