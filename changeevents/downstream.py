@@ -1,7 +1,8 @@
 """The downstream poller: reads what changed in Salesforce since each object's cursor and applies it.
 
 One API call reads the first page of every object due (composite/batch, up to 25 queryAll subrequests);
-further pages follow nextRecordsUrl (2,000 rows a page); a backlog over SCSYNC_BULK_QUERY_THRESHOLD rows, or a
+further pages follow nextRecordsUrl (2,000 rows a page; a locator the org released, as it does past ten open
+ones, is read again on its own); a backlog over SCSYNC_BULK_QUERY_THRESHOLD rows, or a
 --full run, goes through a Bulk API 2.0 query job instead. queryAll returns deletions as IsDeleted rows.
 """
 
@@ -222,7 +223,21 @@ def _all_rows(client, mapping, window: Window, first_page, summary, keep_alive) 
         rows = bulk_query_rows(client, mapping, window.since, window.after)
         summary.api_calls += 4  # create the job, poll it, read the results, read the job: about four calls
         return rows
-    rows, page = list(first_page["records"]), first_page
+    try:
+        return _drained(client, first_page, summary, keep_alive)
+    except SalesforceCallError as exc:
+        if exc.failure.status_code != "INVALID_QUERY_LOCATOR":
+            raise
+    # The org released this object's locator: a user holds ten, and the eleventh opened releases the oldest, as the
+    # other objects' first pages did. Read it again on its own and drain it at once.
+    page = client.call("queryAll/", params={"q": window.soql(mapping)})
+    summary.api_calls += 1
+    return _drained(client, page, summary, keep_alive)
+
+
+def _drained(client, page: dict, summary, keep_alive) -> list[dict]:
+    """A query's rows: this page's and every next page's, through nextRecordsUrl."""
+    rows = list(page["records"])
     while not page.get("done", True):
         keep_alive()
         page = client.call(f"query/{page['nextRecordsUrl'].rsplit('/', 1)[-1]}")

@@ -181,3 +181,21 @@ def test_a_sandbox_sharing_record_ids_does_not_settle_the_other_orgs_waiting_row
     poll_org(sf_org.pk, sobjects=["Account"])
     poll_org(sf_org.pk, sobjects=["Contact"])
     assert Contact.objects.get(org=sf_org).account.name == "Emulated Co"
+
+
+def test_a_query_locator_the_org_released_is_read_again_not_an_object_failure(sf_org):
+    """Salesforce keeps ten open query locators per user and releases the oldest when an eleventh opens. The first
+    pages of every object come in one composite/batch call, so with many objects over 2,000 rows the first ones'
+    locators are gone before the engine reads their second page. Here the integration user already holds nine
+    elsewhere (one left), and two objects have a second page."""
+    control = sf_org.emulator.control
+    (account,) = control.create_records("Account", [{"Name": "Parent"}])
+    control.create_records("Account", [{"Name": f"A{n}"} for n in range(2000)])
+    control.create_records("Contact", [{"LastName": f"C{n}", "AccountId": account} for n in range(2001)])
+    control.set_timings(open_query_locators=1)
+
+    summary = poll_org(sf_org.pk, sobjects=["Account", "Contact"])
+
+    assert summary.failed_objects == []
+    assert (Account.objects.count(), Contact.objects.count()) == (2001, 2001)
+    assert SyncCursor.objects.get(org=sf_org, sobject="Account").last_error == ""
