@@ -230,19 +230,18 @@ def _all_rows(client, mapping, window: Window, first_page, summary, keep_alive) 
             raise
     # The org released this object's locator: a user holds ten, and the eleventh opened releases the oldest, as the
     # other objects' first pages did. Read it again on its own and drain it at once.
-    page = client.call("queryAll/", params={"q": window.soql(mapping)})
     summary.api_calls += 1
-    return _drained(client, page, summary, keep_alive)
+    return _drained(client, client.query_all_page(window.soql(mapping)), summary, keep_alive)
 
 
-def _drained(client, page: dict, summary, keep_alive) -> list[dict]:
-    """A query's rows: this page's and every next page's, through nextRecordsUrl."""
-    rows = list(page["records"])
-    while not page.get("done", True):
-        keep_alive()
-        page = client.call(f"query/{page['nextRecordsUrl'].rsplit('/', 1)[-1]}")
-        summary.api_calls += 1
+def _drained(client, first_page: dict, summary, keep_alive) -> list[dict]:
+    """A query's rows: this page's and every next page's (each one API call), leases renewed between pages."""
+    rows = []
+    for number, page in enumerate(client.pages(first_page)):
+        summary.api_calls += 1 if number else 0
         rows.extend(page["records"])
+        if not page.get("done", True):
+            keep_alive()
     return rows
 
 

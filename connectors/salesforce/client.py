@@ -193,15 +193,17 @@ class SalesforceClient:
         items = self.call("composite/sobjects", method="DELETE", params={"ids": ",".join(ids), "allOrNone": "false"})
         return _results(items, len(ids))
 
-    def query_all(self, soql: str) -> Iterator[dict]:
-        """Every row of a queryAll (deleted rows included), following nextRecordsUrl."""
-        page = self.call("queryAll/", params={"q": soql})
+    def query_all_page(self, soql: str) -> dict:
+        """The first page of a queryAll (deleted rows included); `pages` follows it."""
+        return self.call("queryAll/", params={"q": soql})
+
+    def pages(self, page: dict) -> Iterator[dict]:
+        """This page, then each next one through nextRecordsUrl (one call each, made when the next is asked for)."""
         while True:
-            yield from page.get("records", [])
+            yield page
             if page.get("done", True):
                 return
-            locator = page["nextRecordsUrl"].rsplit("/", 1)[-1]
-            page = self.call(f"query/{locator}")
+            page = self.call(f"query/{page['nextRecordsUrl'].rsplit('/', 1)[-1]}")
 
     def bulk_query_all(self, sobject: str, soql: str, wait: float = 0.2) -> Iterator[str]:
         """A Bulk API 2.0 queryAll job's result chunks (CSV text); errors normalised like every other call."""

@@ -91,10 +91,10 @@ class BulkApi:
                 raise RequestError(400, "INVALIDJOB", f"Invalid operation: {operation}")
             spec["object"] = self.org.records.canonical_object(spec.get("object") or "") or spec.get("object", "")
             self.org.records.describe(spec["object"])
-            if operation == "upsert" and not spec.get("externalIdFieldName"):
-                raise RequestError(400, "INVALIDJOB", "External ID field is required for upsert")
             if operation == "upsert":
-                field = spec["externalIdFieldName"]
+                field = spec.get("externalIdFieldName")
+                if not field:
+                    raise RequestError(400, "INVALIDJOB", "External ID field is required for upsert")
                 try:
                     self.org.records.external_id_field(spec["object"], field)
                 except RequestError:
@@ -127,26 +127,24 @@ class BulkApi:
         }
         with self._lock:
             self.jobs[job["id"]] = job
-        answer = Response(200, self._public(job))
         if query:
-            self._start(job, self._run_query)
-        return answer
+            return self._start(job, self._run_query)
+        return Response(200, self._public(job))
 
     def set_state(self, job: dict, state: str | None) -> Response:
         if state == "Aborted" and job["state"] not in ("JobComplete", "Failed"):
             job["state"] = "Aborted"
         elif state == "UploadComplete" and job["kind"] == "ingest" and job["state"] == "Open":
             job["state"] = "UploadComplete"
-            answer = Response(200, self._public(job))
-            self._start(job, self._run_ingest)
-            return answer
+            return self._start(job, self._run_ingest)
         else:
             raise RequestError(400, "INVALIDJOBSTATE", f"Cannot change the job's state from {job['state']} to {state}")
         return Response(200, self._public(job))
 
-    def _start(self, job: dict, work) -> None:
+    def _start(self, job: dict, work) -> Response:
         """Run the job on its own thread: InProgress, the work, then JobComplete (or Failed) no sooner than the
-        org's bulk_in_progress_seconds after it started."""
+        org's bulk_in_progress_seconds after it started. Answers the job as it was when it was handed over."""
+        answer = Response(200, self._public(job))
 
         def run():
             started = time.monotonic()
@@ -162,6 +160,7 @@ class BulkApi:
                 job["state"] = "JobComplete"
 
         threading.Thread(target=run, daemon=True, name=f"bulk-{job['id']}").start()
+        return answer
 
     def _public(self, job: dict) -> dict:
         return {

@@ -50,7 +50,6 @@ class Control:
         """Empty the org: no records, rules, faults; API usage back to 0; sessions kept."""
         with self.org.lock:
             self.org.rules.clear()
-            self.org.schema["users"]["inactive"] = []
             self.org._new_records()
             self.org.faults = []
             self.org.api_used = 0
@@ -137,10 +136,9 @@ class Control:
 
     def deactivate_user(self, user_id: str | None = None) -> str:
         """Make a user inactive (default: the default owner), so writes owned by them fail CANNOT_REPARENT_RECORD."""
-        users = self.org.schema["users"]
-        user_id = user_id or users["active"][0]
-        users.setdefault("inactive", []).append(user_id)
-        self.org.records.set_user_active(user_id, False)
+        user_id = user_id or self.org.schema["users"]["active"][0]
+        with self.org.records.lock:
+            self.org.records.set_user_active(user_id, False)
         return user_id
 
     def create_records(self, sobject: str, records: list[dict], committed_late_by_seconds: float = 0) -> list[str]:

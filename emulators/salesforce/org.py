@@ -12,12 +12,13 @@ from pathlib import Path
 from .bulk2 import BulkApi
 from .ids import is_valid_id
 from .query import QueryEngine
-from .records import TEXT_LENGTHS, Records, WriteError
+from .records import SYSTEM_FIELD_TYPES, TEXT_LENGTHS, Records, WriteError
 from .rest import RestApi
 from .rules import RuleBook
 
 DEFAULT_SCHEMA = Path(__file__).with_name("default_schema.json")
 FAULT_TYPES = {"http_5xx", "response_lost", "latency"}
+SYSTEM_LABELS = {"IsDeleted": "Deleted"}  # Id is "<object label> ID"; the others read as label_for(name)
 MASTER_RECORD_TYPE = {  # every object has the master record type; the emulated org has no others
     "active": True,
     "available": True,
@@ -126,7 +127,7 @@ class OrgState:
             out["fields"] = [_describe_field(n, f) for n, f in obj["fields"].items()] + [
                 {
                     "name": n,
-                    "label": label,
+                    "label": f"{obj.get('label', name)} ID" if n == "Id" else SYSTEM_LABELS.get(n, label_for(n)),
                     "type": t,
                     "createable": False,
                     "updateable": False,
@@ -134,13 +135,7 @@ class OrgState:
                     "externalId": False,
                     "idLookup": n == "Id",
                 }
-                for n, t, label in (
-                    ("Id", "id", f"{obj.get('label', name)} ID"),
-                    ("IsDeleted", "boolean", "Deleted"),
-                    ("CreatedDate", "datetime", "Created Date"),
-                    ("LastModifiedDate", "datetime", "Last Modified Date"),
-                    ("SystemModstamp", "datetime", "System Modstamp"),
-                )
+                for n, t in SYSTEM_FIELD_TYPES.items()
             ]
             out["childRelationships"] = [
                 {

@@ -17,7 +17,7 @@ SEARCHABLE_TYPES = {"string", "textarea", "email", "phone", "url", "picklist"}
 
 
 class QueryEngine:
-    def __init__(self, records: Records, org=None):
+    def __init__(self, records: Records, org):
         self.records = records
         self.org = org  # for its timings: how long locators live, how many stay open
         self._cursors: dict[str, list] = {}  # locator -> [rows, batch size, last used], oldest first
@@ -31,8 +31,6 @@ class QueryEngine:
 
     def _expire(self) -> None:
         """Forget locators idle longer than the org keeps them (called with the lock held)."""
-        if self.org is None:
-            return
         idle_since = time.monotonic() - self.org.timings.query_locator_seconds
         for cursor_id in [c for c, (_, _, used) in self._cursors.items() if used < idle_since]:
             del self._cursors[cursor_id]
@@ -42,23 +40,25 @@ class QueryEngine:
             query = parse_query(text)
         except SoqlError as exc:
             raise RequestError(400, "MALFORMED_QUERY", f"\n{text}\n^\nERROR at Row:1:Column:1\n{exc}") from exc
+        self._resolve(query)
+        for child in query.children:
+            relationship = self.records.canonical_relationship(query.sobject, child.sobject, children=True)
+            if relationship is None:
+                raise RequestError(
+                    400, "INVALID_TYPE", f"Didn't understand relationship '{child.sobject}' in FROM part of query call."
+                )
+            child.relationship = relationship
+            child.sobject, child.link = self.records.child_relationships(query.sobject)[relationship]
+            self._canonicalise(child)
+        return query
+
+    def _resolve(self, query: Query) -> None:
+        """The queried object as the schema spells it (INVALID_TYPE when there is none), then its names."""
         sobject = self.records.canonical_object(query.sobject)
         if sobject is None:
             raise RequestError(400, "INVALID_TYPE", f"sObject type '{query.sobject}' is not supported.")
         query.sobject = sobject
         self._canonicalise(query)
-        for child in query.children:
-            relationships = {
-                name.lower(): (name, link) for name, link in self.records.child_relationships(sobject).items()
-            }
-            found = relationships.get(child.sobject.lower())
-            if found is None:
-                raise RequestError(
-                    400, "INVALID_TYPE", f"Didn't understand relationship '{child.sobject}' in FROM part of query call."
-                )
-            child.relationship, (child.sobject, child.link) = found[0], found[1]
-            self._canonicalise(child)
-        return query
 
     def _canonicalise(self, query: Query) -> None:
         """Names as the schema defines them (SOQL ignores case), and Id literals in their 18-character form."""
@@ -72,23 +72,17 @@ class QueryEngine:
     def _field(self, sobject: str, name: str) -> tuple[str, str]:
         """(the canonical dotted path, the last field's type); INVALID_FIELD when a part is unknown."""
         if "." in name:
-            relationship, _, rest = name.partition(".")
-            lookups = {n.lower(): (n, f) for n, f in self.records.relationships(sobject).items()}
-            if relationship.lower() not in lookups:
-                raise RequestError(
-                    400, "INVALID_FIELD", f"Didn't understand relationship '{relationship}' in {sobject}"
-                )
-            relationship, lookup = lookups[relationship.lower()]
-            target = self.records.describe(sobject)["fields"][lookup]["to"]
-            path, kind = self._field(target, rest)
+            written, _, rest = name.partition(".")
+            relationship = self.records.canonical_relationship(sobject, written)
+            if relationship is None:
+                raise RequestError(400, "INVALID_FIELD", f"Didn't understand relationship '{written}' in {sobject}")
+            lookup = self.records.relationships(sobject)[relationship]
+            path, kind = self._field(self.records.describe(sobject)["fields"][lookup]["to"], rest)
             return f"{relationship}.{path}", kind
         canonical = self.records.canonical_field(sobject, name)
         if canonical is None:
             raise RequestError(400, "INVALID_FIELD", f"No such column '{name}' on entity '{sobject}'.")
-        if canonical == "Id":
-            return canonical, "id"
-        field = self.records.describe(sobject)["fields"].get(canonical)
-        return canonical, field["type"] if field else "datetime"
+        return canonical, self.records.field_type(sobject, canonical)
 
     def value(self, sobject: str, record: dict | None, name: str):
         if record is None:
@@ -190,16 +184,12 @@ class QueryEngine:
         ]
         found = []
         for target in targets:
-            sobject = self.records.canonical_object(target.sobject)
-            if sobject is None:
-                raise RequestError(400, "INVALID_TYPE", f"sObject type '{target.sobject}' is not supported.")
-            target.sobject = sobject
-            self._canonicalise(target)
-            searched = self._searched_fields(sobject, search.scope)
+            self._resolve(target)
+            searched = self._searched_fields(target.sobject, search.scope)
             with self.records.lock:
                 rows = [
                     r
-                    for r in self._matching(target, self.records.by_object[sobject].values(), False)
+                    for r in self._matching(target, self.records.by_object[target.sobject].values(), False)
                     if search.matches(" ".join(str(r[f]) for f in searched if r.get(f) not in (None, "")))
                 ]
             found.extend(self.shape(target, r) for r in self._ordered(target, rows))
@@ -234,8 +224,7 @@ class QueryEngine:
                 return page
             if cursor_id is None:
                 self._expire()
-                limit = self.org.timings.open_query_locators if self.org else None
-                while limit is not None and len(self._cursors) >= max(limit, 1):
+                while len(self._cursors) >= max(self.org.timings.open_query_locators, 1):
                     del self._cursors[next(iter(self._cursors))]  # the oldest is released
                 cursor_id = f"01gRO{next(self._numbers):010d}AAA"
                 self._cursors[cursor_id] = [rows, batch_size, time.monotonic()]

@@ -14,10 +14,17 @@ from .ids import IdFactory, is_valid_id
 from .rules import RuleBook
 from .timeutil import format_ms, parse_datetime_literal
 
-SYSTEM_FIELDS = ("Id", "IsDeleted", "CreatedDate", "LastModifiedDate", "SystemModstamp")
+SYSTEM_FIELD_TYPES = {  # every record has these; the org sets them, describe lists them read-only
+    "Id": "id",
+    "IsDeleted": "boolean",
+    "CreatedDate": "datetime",
+    "LastModifiedDate": "datetime",
+    "SystemModstamp": "datetime",
+}
+SYSTEM_FIELDS = tuple(SYSTEM_FIELD_TYPES)
+DATETIME_FIELDS = {name for name, kind in SYSTEM_FIELD_TYPES.items() if kind == "datetime"}
 TEXT_LENGTHS = {"string": 255, "textarea": 32768, "email": 80, "phone": 40, "url": 255, "picklist": 255}
 NUMBER_TYPES = ("double", "currency", "int", "percent")
-DATETIME_FIELDS = {"CreatedDate", "LastModifiedDate", "SystemModstamp"}
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 
 
@@ -73,6 +80,11 @@ class Records:
         self._children = self._child_relationships()
         self._seed_users()
 
+    def field_type(self, sobject: str, name: str) -> str:
+        """A field's type, system fields included (Id is "id")."""
+        field = self.describe(sobject)["fields"].get(name)
+        return field["type"] if field else SYSTEM_FIELD_TYPES[name]
+
     def _seed_users(self) -> None:
         users = self.schema.get("users", {})
         inactive = set(users.get("inactive", []))
@@ -98,9 +110,11 @@ class Records:
             )
 
     def set_user_active(self, user_id: str, active: bool) -> None:
+        """Whether a user is active lives on their User record only (the schema's lists seed it)."""
         user = self.by_object["User"].get(user_id)
-        if user is not None:
-            user["IsActive"] = active
+        if user is None:
+            raise ValueError(f"no user {user_id!r}; the org's users are {sorted(self.by_object['User'])}")
+        user["IsActive"] = active
 
     def _child_relationships(self) -> dict[str, dict[str, tuple[str, str]]]:
         """Per parent object, {relationship name: (child object, lookup field)}: a field's "childRelationship",
@@ -129,6 +143,12 @@ class Records:
     def child_relationships(self, sobject: str) -> dict[str, tuple[str, str]]:
         return self._children.get(sobject, {})
 
+    def canonical_relationship(self, sobject: str, name: str, children: bool = False) -> str | None:
+        """A parent relationship (Account in Contact.Account.Name), or a child one (Contacts), as the schema spells
+        it, whatever the case it was written in."""
+        names = self.child_relationships(sobject) if children else self.relationships(sobject)
+        return next((n for n in names if n.lower() == name.lower()), None)
+
     # --- schema ----------------------------------------------------------------------------------------------
     def describe(self, sobject: str) -> dict:
         try:
@@ -141,9 +161,6 @@ class Records:
     def relationships(self, sobject: str) -> dict[str, str]:
         fields = self.describe(sobject)["fields"]
         return {relationship_name(n): n for n, f in fields.items() if f["type"] == "reference"}
-
-    def field_names(self, sobject: str) -> set[str]:
-        return set(self.describe(sobject)["fields"]) | set(SYSTEM_FIELDS)
 
     # --- reading ---------------------------------------------------------------------------------------------
     def stamp(self) -> int:
@@ -164,22 +181,25 @@ class Records:
         if field == "Id":
             record = self.get(sobject, str(value))
             return [record] if record else []
+        match_key = self._match_key(sobject, field)
         if field == "External_ID__c":
-            ids = self.external.get((sobject, self._match_key(sobject, field, value)), set())
+            ids = self.external.get((sobject, match_key(value)), set())
             return [self.by_object[sobject][i] for i in sorted(ids) if not self.by_object[sobject][i]["IsDeleted"]]
-        key = self._match_key(sobject, field, value)
+        key = match_key(value)
         return [
             r
             for r in self.by_object[sobject].values()
-            if not r["IsDeleted"] and r.get(field) is not None and self._match_key(sobject, field, r[field]) == key
+            if not r["IsDeleted"] and r.get(field) is not None and match_key(r[field]) == key
         ]
 
-    def _match_key(self, sobject: str, field: str, value):
+    def _match_key(self, sobject: str, field: str):
         """How an external ID or unique value is matched: without regard to case, unless the field is caseSensitive."""
-        spec = self.describe(sobject)["fields"].get(field, {})
-        if spec.get("type") in TEXT_LENGTHS and not spec.get("caseSensitive"):
-            return str(value).casefold()
-        return value if spec else str(value)
+        spec = self.describe(sobject)["fields"].get(field)
+        if spec is None:
+            return str
+        if spec["type"] in TEXT_LENGTHS and not spec.get("caseSensitive"):
+            return lambda value: str(value).casefold()
+        return lambda value: value
 
     def public(self, sobject: str, record: dict) -> dict:
         out = {"attributes": {"type": sobject, "url": f"/services/data/v59.0/sobjects/{sobject}/{record['Id']}"}}
@@ -262,12 +282,12 @@ class Records:
 
     def _index(self, sobject, record):
         if record.get("External_ID__c") and not record["IsDeleted"]:
-            key = (sobject, self._match_key(sobject, "External_ID__c", record["External_ID__c"]))
+            key = (sobject, self._match_key(sobject, "External_ID__c")(record["External_ID__c"]))
             self.external.setdefault(key, set()).add(record["Id"])
 
     def _unindex(self, sobject, record):
         if record.get("External_ID__c"):
-            key = (sobject, self._match_key(sobject, "External_ID__c", record["External_ID__c"]))
+            key = (sobject, self._match_key(sobject, "External_ID__c")(record["External_ID__c"]))
             self.external.get(key, set()).discard(record["Id"])
 
     def _values(self, sobject: str, body: dict) -> dict:
@@ -295,7 +315,7 @@ class Records:
             if key == "attributes" or (key in relationships and isinstance(value, dict)) or key not in fields:
                 continue
             kind = fields[key]["type"]
-            if isinstance(value, dict | list) or not _readable(kind, value):
+            if not _readable(kind, value):
                 token = {dict: "START_OBJECT", list: "START_ARRAY"}.get(type(value), "VALUE_STRING")
                 raise RequestError(
                     400,
@@ -356,7 +376,8 @@ class Records:
             )
         if kind == "reference":
             target = field["to"]
-            if target == "User" and value in self.schema["users"].get("inactive", []):
+            owner = self.get("User", str(value)) if target == "User" else None
+            if owner is not None and not owner["IsActive"]:
                 raise WriteError("CANNOT_REPARENT_RECORD", f"cannot reparent record: owner {value} is inactive", [name])
             if not is_valid_id(str(value)) or self.get(target, str(value)) is None:
                 raise WriteError("INVALID_CROSS_REFERENCE_KEY", f"invalid cross reference id: {value}", [name])

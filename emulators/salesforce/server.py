@@ -27,14 +27,6 @@ IDLE_TIMEOUT = 120.0  # seconds a kept-alive connection may wait for its next re
 MAX_BODY = 150 * 1024 * 1024  # Bulk API 2.0's upload limit, the largest body Salesforce takes
 
 
-class BodyError(Exception):
-    """A request body that cannot be read: answered with this status and message, then the connection closes."""
-
-    def __init__(self, status: int, code: str, message: str):
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # headers and body go out in two writes: without this, +40 ms a call
@@ -62,9 +54,9 @@ class _Handler(BaseHTTPRequestHandler):
         org: OrgState = self.server.org
         try:
             body = self._body()
-        except BodyError as exc:
+        except RequestError as exc:  # the body could not be read: answer, then close the connection
             self.close_connection = True
-            self._write(Response(exc.status, [{"errorCode": exc.code, "message": exc.message}]), org)
+            self._write(Response(exc.status, exc.body()), org)
             return
         try:
             if split.path.startswith(CONTROL_PREFIX):
@@ -95,15 +87,15 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._chunked_body()
             declared = (self.headers.get("Content-Length") or "0").strip()
             if not declared.isdigit():
-                raise BodyError(400, "BAD_REQUEST", f"Content-Length {declared!r} is not a number of bytes")
+                raise RequestError(400, "BAD_REQUEST", f"Content-Length {declared!r} is not a number of bytes")
             length = int(declared)
             if length > MAX_BODY:
-                raise BodyError(413, "REQUEST_TOO_LARGE", f"The body exceeds {MAX_BODY} bytes")
+                raise RequestError(413, "REQUEST_TOO_LARGE", f"The body exceeds {MAX_BODY} bytes")
             body = self.rfile.read(length) if length else b""
         except TimeoutError:
-            raise BodyError(408, "REQUEST_TIMEOUT", "The request body did not arrive in time") from None
+            raise RequestError(408, "REQUEST_TIMEOUT", "The request body did not arrive in time") from None
         if len(body) < length:
-            raise BodyError(400, "BAD_REQUEST", f"The body ended after {len(body)} of {length} bytes")
+            raise RequestError(400, "BAD_REQUEST", f"The body ended after {len(body)} of {length} bytes")
         return body
 
     def _chunked_body(self) -> bytes:
@@ -114,17 +106,17 @@ class _Handler(BaseHTTPRequestHandler):
             try:
                 size = int(size_text, 16)
             except ValueError:
-                raise BodyError(400, "BAD_REQUEST", f"Bad chunk size {size_text[:20]!r}") from None
+                raise RequestError(400, "BAD_REQUEST", f"Bad chunk size {size_text[:20]!r}") from None
             if size == 0:
                 while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):  # trailers, then the blank line
                     pass
                 return b"".join(parts)
             size_so_far += size
             if size_so_far > MAX_BODY:
-                raise BodyError(413, "REQUEST_TOO_LARGE", f"The body exceeds {MAX_BODY} bytes")
+                raise RequestError(413, "REQUEST_TOO_LARGE", f"The body exceeds {MAX_BODY} bytes")
             chunk = self.rfile.read(size)
             if len(chunk) < size or self.rfile.readline(1024) not in (b"\r\n", b"\n"):
-                raise BodyError(400, "BAD_REQUEST", "A chunk ended before its declared size")
+                raise RequestError(400, "BAD_REQUEST", "A chunk ended before its declared size")
             parts.append(chunk)
 
     def _control(self, name: str, body: bytes, query: dict) -> Response:

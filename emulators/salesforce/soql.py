@@ -9,6 +9,7 @@ are written, so one evaluator serves both. As in Salesforce, text compares witho
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -81,41 +82,44 @@ class DateRange:
     name: str
     n: int = 0
 
-    def bounds(self, today: datetime.date | None = None) -> tuple[datetime.date, datetime.date]:
-        """[first day, day after the last)."""
-        today = today or datetime.datetime.now(datetime.UTC).date()
-        day = datetime.timedelta(days=1)
-        week_start = today - datetime.timedelta(days=(today.weekday() + 1) % 7)
-        month_start = today.replace(day=1)
-        year_start = today.replace(month=1, day=1)
-        name, n = self.name, self.n
-        fixed = {
-            "TODAY": (today, today + day),
-            "YESTERDAY": (today - day, today),
-            "TOMORROW": (today + day, today + 2 * day),
-            "LAST_WEEK": (week_start - 7 * day, week_start),
-            "THIS_WEEK": (week_start, week_start + 7 * day),
-            "NEXT_WEEK": (week_start + 7 * day, week_start + 14 * day),
-            "LAST_MONTH": (_add_months(month_start, -1), month_start),
-            "THIS_MONTH": (month_start, _add_months(month_start, 1)),
-            "NEXT_MONTH": (_add_months(month_start, 1), _add_months(month_start, 2)),
-            "LAST_90_DAYS": (today - 90 * day, today + day),
-            "NEXT_90_DAYS": (today + day, today + 91 * day),
-            "LAST_YEAR": (year_start.replace(year=today.year - 1), year_start),
-            "THIS_YEAR": (year_start, year_start.replace(year=today.year + 1)),
-            "NEXT_YEAR": (year_start.replace(year=today.year + 1), year_start.replace(year=today.year + 2)),
-            # LAST_N_DAYS:n runs from n days ago through today; NEXT_N_DAYS:n from tomorrow for n days
-            "LAST_N_DAYS": (today - n * day, today + day),
-            "NEXT_N_DAYS": (today + day, today + (n + 1) * day),
-            # the N_WEEKS / MONTHS / YEARS forms leave out the current one
-            "LAST_N_WEEKS": (week_start - 7 * n * day, week_start),
-            "NEXT_N_WEEKS": (week_start + 7 * day, week_start + 7 * (n + 1) * day),
-            "LAST_N_MONTHS": (_add_months(month_start, -n), month_start),
-            "NEXT_N_MONTHS": (_add_months(month_start, 1), _add_months(month_start, n + 1)),
-            "LAST_N_YEARS": (year_start.replace(year=today.year - n), year_start),
-            "NEXT_N_YEARS": (year_start.replace(year=today.year + 1), year_start.replace(year=today.year + n + 1)),
-        }
-        return fixed[name]
+    def bounds(self) -> tuple[datetime.date, datetime.date]:
+        """[first day, day after the last), for today in UTC: worked out once a day, not once a row."""
+        return _bounds(self.name, self.n, datetime.datetime.now(datetime.UTC).date())
+
+
+@functools.lru_cache(maxsize=256)
+def _bounds(name: str, n: int, today: datetime.date) -> tuple[datetime.date, datetime.date]:
+    day = datetime.timedelta(days=1)
+    week_start = today - datetime.timedelta(days=(today.weekday() + 1) % 7)
+    month_start = today.replace(day=1)
+    year_start = today.replace(month=1, day=1)
+    fixed = {
+        "TODAY": (today, today + day),
+        "YESTERDAY": (today - day, today),
+        "TOMORROW": (today + day, today + 2 * day),
+        "LAST_WEEK": (week_start - 7 * day, week_start),
+        "THIS_WEEK": (week_start, week_start + 7 * day),
+        "NEXT_WEEK": (week_start + 7 * day, week_start + 14 * day),
+        "LAST_MONTH": (_add_months(month_start, -1), month_start),
+        "THIS_MONTH": (month_start, _add_months(month_start, 1)),
+        "NEXT_MONTH": (_add_months(month_start, 1), _add_months(month_start, 2)),
+        "LAST_90_DAYS": (today - 90 * day, today + day),
+        "NEXT_90_DAYS": (today + day, today + 91 * day),
+        "LAST_YEAR": (year_start.replace(year=today.year - 1), year_start),
+        "THIS_YEAR": (year_start, year_start.replace(year=today.year + 1)),
+        "NEXT_YEAR": (year_start.replace(year=today.year + 1), year_start.replace(year=today.year + 2)),
+        # LAST_N_DAYS:n runs from n days ago through today; NEXT_N_DAYS:n from tomorrow for n days
+        "LAST_N_DAYS": (today - n * day, today + day),
+        "NEXT_N_DAYS": (today + day, today + (n + 1) * day),
+        # the N_WEEKS / MONTHS / YEARS forms leave out the current one
+        "LAST_N_WEEKS": (week_start - 7 * n * day, week_start),
+        "NEXT_N_WEEKS": (week_start + 7 * day, week_start + 7 * (n + 1) * day),
+        "LAST_N_MONTHS": (_add_months(month_start, -n), month_start),
+        "NEXT_N_MONTHS": (_add_months(month_start, 1), _add_months(month_start, n + 1)),
+        "LAST_N_YEARS": (year_start.replace(year=today.year - n), year_start),
+        "NEXT_N_YEARS": (year_start.replace(year=today.year + 1), year_start.replace(year=today.year + n + 1)),
+    }
+    return fixed[name]
 
 
 def _add_months(first_of_month: datetime.date, months: int) -> datetime.date:
@@ -225,9 +229,6 @@ class LikePattern:
 
     def __repr__(self) -> str:
         return f"LikePattern({self.text!r})"
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, LikePattern) and other.text == self.text
 
     def _at(self, piece: list, value: str, start: int) -> bool:
         return all(want is self.ANY or value[start + i] == want for i, want in enumerate(piece))
