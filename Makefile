@@ -13,7 +13,12 @@ $(STAMP): pyproject.toml
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 
-install: $(STAMP)
+# The Pub/Sub API's message classes, generated from proto/pubsub_api.proto (not committed).
+PROTOS := connectors/salesforce/pubsub_api_pb2.py emulators/salesforce/pubsub_api_pb2.py
+$(PROTOS): proto/pubsub_api.proto $(STAMP)
+	PYTHON=$(BIN)/python scripts/build-protos
+
+install: $(STAMP) $(PROTOS)
 
 lint: install
 	$(BIN)/ruff check .

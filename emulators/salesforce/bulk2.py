@@ -197,9 +197,10 @@ class BulkApi:
                 unprocessed = rows[start:]
                 break
             with records.lock:  # one transaction per chunk: other calls go on between chunks
-                ctx = WriteContext(stamp=records.stamp())
+                ctx = WriteContext(stamp=records.stamp(), origin=f"com/salesforce/api/bulkapi/{job['apiVersion']}")
                 for row in rows[start : start + CHUNK]:
                     self._ingest_one(job, row, ctx, ok, failed)
+            self.org.publish_changes()
             job["numberRecordsProcessed"] = len(ok) + len(failed)
             job["numberRecordsFailed"] = len(failed)
             time.sleep(0.001)  # let waiting calls take the org's lock: a released lock is not a fair one

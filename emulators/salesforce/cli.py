@@ -10,6 +10,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m emulators.salesforce", description="Run the emulated Salesforce org."
     )
     parser.add_argument("--port", type=int, default=8443)
+    parser.add_argument("--pubsub-port", type=int, default=7443, help="the Pub/Sub API's gRPC port (default 7443)")
     parser.add_argument("--state", help="keep the org in this JSON file across restarts")
     parser.add_argument("--rules", help="a JSON file of rules to load at start")
     parser.add_argument("--seed", choices=["demo"], help="seed data when the org starts empty")
@@ -42,11 +43,13 @@ def serve(options) -> None:
         verbose=options.verbose,
         io_timeout=options.io_timeout,
         bulk_in_progress_seconds=options.bulk_in_progress_seconds,
+        pubsub_port=options.pubsub_port,
     )
     org.start()
     print(f"Emulated Salesforce org at {org.instance_url}")
     print(f"  session id: {org.session_id}")
     print(f"  CA file:    {org.published_ca_file}")
+    print(f"  Pub/Sub API: {org.pubsub_url} (gRPC, TLS with the same CA)")
     print(f"  control:    {org.instance_url}/_emulator/ (see docs/salesforce-emulator.md)")
     print(f"  control token (header X-Emulator-Token): {org.control_token}", flush=True)
     if options.connection_file:

@@ -31,6 +31,8 @@ HTTP_METHODS = READ_METHODS | {
     "create_records",
     "update_records",
     "delete_records",
+    "undelete_records",
+    "drop_change_streams",
     "deactivate_user",
     "new_session",
     "set_timings",
@@ -51,14 +53,17 @@ class Control:
         with self.org.lock:
             self.org.rules.clear()
             self.org._new_records()
+            self.org.changes.reset()
             self.org.faults = []
             self.org.api_used = 0
             self.org.api_max = 1_000_000
             self.org.timings = replace(self.org.default_timings)
 
     def set_timings(self, **timings) -> dict:
-        """Change how long query locators and bulk jobs live and how long a bulk job stays InProgress (reset puts
-        the defaults back): query_locator_seconds, open_query_locators, bulk_job_seconds, bulk_in_progress_seconds."""
+        """Change how long query locators, bulk jobs and change events live, how long a bulk job stays InProgress,
+        how late change events are delivered and how often an idle subscription hears a keepalive (reset puts the
+        defaults back): query_locator_seconds, open_query_locators, bulk_job_seconds, bulk_in_progress_seconds,
+        event_retention_seconds, event_delay_seconds, pubsub_keepalive_seconds."""
         known = {f.name for f in fields(Timings)}
         unknown = sorted(set(timings) - known)
         if unknown:
@@ -150,7 +155,9 @@ class Control:
         store = self.org.records
         with store.lock:
             ctx = WriteContext(stamp=self._stamp(committed_late_by_seconds), allow_duplicates=True)
-            return [store.create(sobject, body, ctx)["Id"] for body in records]
+            ids = [store.create(sobject, body, ctx)["Id"] for body in records]
+        self.org.publish_changes()
+        return ids
 
     def _stamp(self, committed_late_by_seconds: float) -> int:
         late = float(committed_late_by_seconds)
@@ -164,6 +171,7 @@ class Control:
             ctx = WriteContext(stamp=self._stamp(committed_late_by_seconds), allow_duplicates=True)
             for record_id, body in updates.items():
                 store.update(sobject, record_id, body, ctx)
+        self.org.publish_changes()
 
     def delete_records(self, sobject: str, ids: list[str]) -> None:
         store = self.org.records
@@ -171,6 +179,22 @@ class Control:
             ctx = WriteContext(stamp=store.stamp())
             for record_id in ids:
                 store.delete(sobject, record_id, ctx)
+        self.org.publish_changes()
+
+    def undelete_records(self, sobject: str, ids: list[str]) -> None:
+        """Restore deleted records from the Recycle Bin, as a person does in the org (UNDELETE change events)."""
+        store = self.org.records
+        with store.lock:
+            ctx = WriteContext(stamp=store.stamp())
+            for record_id in ids:
+                store.undelete(sobject, record_id, ctx)
+        self.org.publish_changes()
+
+    def drop_change_streams(self, refuse_for_seconds: float = 0) -> None:
+        """End every open Pub/Sub subscription now (UNAVAILABLE), and refuse new ones for that many seconds."""
+        if not isinstance(refuse_for_seconds, int | float) or refuse_for_seconds < 0:
+            raise ValueError(f"refuse_for_seconds must be a number of at least 0, not {refuse_for_seconds!r}")
+        self.org.changes.drop(refuse_for_seconds)
 
     def handle_http(self, method: str, name: str, body: bytes, query: dict[str, str] | None = None) -> Response:
         name = name.strip("/")

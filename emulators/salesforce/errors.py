@@ -35,3 +35,4 @@ class MultipleMatches(Exception):
 class WriteContext:
     stamp: int
     allow_duplicates: bool = False
+    origin: str = ""  # a change event's changeOrigin: the API that made the change ("" for a person in the org)

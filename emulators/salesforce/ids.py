@@ -2,6 +2,8 @@
 
 import threading
 
+ORG_ID = "00D5g00000SCsynEAD"  # the org's id: the tenantid of Pub/Sub API calls
+USER_ID = "0055g00000SCsynAAD"  # the integration user every session belongs to (commitUser of change events)
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _SUFFIX = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .bulk2 import BulkApi
+from .changes import EventBus
 from .ids import is_valid_id
 from .query import QueryEngine
 from .records import SYSTEM_FIELD_TYPES, TEXT_LENGTHS, Records, WriteError
@@ -39,6 +40,9 @@ class Timings:
     open_query_locators: int = 10  # a user's 11th open locator releases the oldest
     bulk_job_seconds: float = 7 * 24 * 3600  # bulk jobs are deleted after 7 days
     bulk_in_progress_seconds: float = 0.25  # at least this long InProgress, so a client polls at least once
+    event_retention_seconds: float = 72 * 3600  # change events are kept three days
+    event_delay_seconds: float = 0  # a change event is delivered this long after its commit (a slow event bus)
+    pubsub_keepalive_seconds: float = 270  # an idle subscription gets an empty FetchResponse this often
 
 
 class OrgState:
@@ -53,13 +57,19 @@ class OrgState:
         self.client_credentials: tuple[str, str] | None = None  # None: any client id/secret is accepted
         self.default_timings = Timings()
         self.timings = replace(self.default_timings)
+        self.changes = EventBus(lambda: self.timings)
         self._new_records()
 
     def _new_records(self) -> None:
         self.records = Records(self.schema, self.rules)
+        self.changes.schemas.forget_objects()
         self.queries = QueryEngine(self.records, self)
         self.bulk = BulkApi(self)
         self.rest = RestApi(self)
+
+    def publish_changes(self) -> int:
+        """Publish the change events of what was committed since the last call; returns how many."""
+        return self.changes.publish(self.records.take_journal(), self.records)
 
     # --- sessions and usage -----------------------------------------------------------------------------------
     def new_session(self) -> str:

@@ -9,6 +9,7 @@ import re
 import threading
 import time
 
+from .changes import Change
 from .errors import MultipleMatches, RequestError, WriteContext, WriteError  # noqa: F401 (re-exported)
 from .ids import IdFactory, is_valid_id
 from .rules import RuleBook
@@ -73,12 +74,17 @@ class Records:
         self.external: dict[tuple[str, str], set[str]] = {}
         self.ids = IdFactory()
         self.last_stamp = 0
+        self.journal: list[Change] = []  # changes written since the last commit (OrgState.publish_changes)
         self._objects = {name.lower(): name for name in schema["objects"]}
         self._fields = {
             name: {f.lower(): f for f in [*obj["fields"], *SYSTEM_FIELDS]} for name, obj in schema["objects"].items()
         }
         self._children = self._child_relationships()
         self._seed_users()
+
+    def field_types(self, sobject: str) -> dict[str, str]:
+        """Every field's type, in the schema's order, then the system fields."""
+        return {n: f["type"] for n, f in self.describe(sobject)["fields"].items()} | SYSTEM_FIELD_TYPES
 
     def field_type(self, sobject: str, name: str) -> str:
         """A field's type, system fields included (Id is "id")."""
@@ -228,6 +234,7 @@ class Records:
         } | candidate
         self.by_object[sobject][record_id] = record
         self._index(sobject, record)
+        self._journal(ctx, sobject, "CREATE", record, record)
         return record
 
     def update(self, sobject: str, record_id: str, body: dict, ctx: WriteContext) -> dict:
@@ -235,10 +242,12 @@ class Records:
         values = self._values(sobject, body)
         candidate = existing | values
         self._check(sobject, candidate, existing, set(values), ctx)
+        changed = {name: value for name, value in values.items() if existing.get(name) != value}
         self._unindex(sobject, existing)
         existing.update(values)
         existing["LastModifiedDate"] = existing["SystemModstamp"] = ctx.stamp
         self._index(sobject, existing)
+        self._journal(ctx, sobject, "UPDATE", existing, changed | {"LastModifiedDate": ctx.stamp})
         return existing
 
     def external_id_field(self, sobject: str, field: str) -> str:
@@ -268,7 +277,32 @@ class Records:
         record["IsDeleted"] = True
         record["LastModifiedDate"] = record["SystemModstamp"] = ctx.stamp
         self._unindex(sobject, record)
+        self._journal(ctx, sobject, "DELETE", record, {})
         return record
+
+    def undelete(self, sobject: str, record_id: str, ctx: WriteContext) -> dict:
+        """Bring a deleted record back from the Recycle Bin, with its Id and values."""
+        record = self.get(sobject, record_id, include_deleted=True)
+        if record is None or not record["IsDeleted"]:
+            raise WriteError("UNDELETE_FAILED", f"{record_id} is not in the Recycle Bin", ["Id"])
+        scid = record.get("External_ID__c")
+        clash = self.find(sobject, "External_ID__c", scid) if scid else []
+        if clash:
+            raise WriteError("DUPLICATE_VALUE", f"duplicate value found: External_ID__c on {clash[0]['Id']}", [])
+        record["IsDeleted"] = False
+        record["LastModifiedDate"] = record["SystemModstamp"] = ctx.stamp
+        self._index(sobject, record)
+        self._journal(ctx, sobject, "UNDELETE", record, record)
+        return record
+
+    def _journal(self, ctx: WriteContext, sobject: str, change_type: str, record: dict, values: dict) -> None:
+        self.journal.append(Change(ctx.stamp, sobject, change_type, record["Id"], dict(values), ctx.origin))
+
+    def take_journal(self) -> list[Change]:
+        """The changes committed since the last call (a rolled-back transaction's are already gone)."""
+        with self.lock:
+            journal, self.journal = self.journal, []
+        return journal
 
     def _existing(self, sobject: str, record_id: str) -> dict:
         if not is_valid_id(record_id or ""):
@@ -408,10 +442,11 @@ class Records:
 
     # --- all or none -----------------------------------------------------------------------------------------
     def savepoint(self) -> tuple:
-        return copy.deepcopy(self.by_object), copy.deepcopy(self.external)
+        return copy.deepcopy(self.by_object), copy.deepcopy(self.external), len(self.journal)
 
     def rollback(self, savepoint: tuple) -> None:
-        self.by_object, self.external = savepoint
+        self.by_object, self.external, journalled = savepoint
+        del self.journal[journalled:]
 
 
 def _readable(kind: str, value) -> bool:

@@ -133,7 +133,11 @@ class RestApi:
         return body
 
     def _ctx(self, request: Request) -> WriteContext:
-        return WriteContext(stamp=self.records.stamp(), allow_duplicates=request.allow_duplicates)
+        return WriteContext(
+            stamp=self.records.stamp(),
+            allow_duplicates=request.allow_duplicates,
+            origin=f"com/salesforce/api/rest/{request.version}",
+        )
 
     def by_id(self, request: Request, sobject: str, record_id: str) -> Response:
         with self.records.lock:

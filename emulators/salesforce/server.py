@@ -16,7 +16,9 @@ import trustme
 
 from ..access import CONTROL_TOKEN_HEADER, CONTROL_TOKEN_REFUSED, new_control_token, token_matches, write_private
 from .control import Control
+from .ids import ORG_ID, USER_ID
 from .org import OrgState
+from .pubsub import PubSubServer
 from .records import RequestError
 from .rest import Request, Response
 
@@ -64,6 +66,8 @@ class _Handler(BaseHTTPRequestHandler):
                 response = self._control(split.path[len(CONTROL_PREFIX) :], body, query)
             elif split.path.rstrip("/") == "/services/oauth2/token":
                 response = self._token(body)
+            elif split.path.rstrip("/") == "/services/oauth2/userinfo":
+                response = self._userinfo(org)
             elif split.path.startswith(API_PREFIX):
                 response = self._api(org, split, body)
                 if response is None:
@@ -151,6 +155,7 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {k.lower(): v for k, v in self.headers.items()}
         request = Request(self.command, path.strip("/"), version[1:], params, headers, body)
         response = org.rest.handle(request)
+        org.publish_changes()
         self.server.mark_dirty()
         if fault and fault["type"] == "response_lost":
             return None  # the write is applied; the answer never arrives
@@ -179,12 +184,19 @@ class _Handler(BaseHTTPRequestHandler):
             {
                 "access_token": session,
                 "instance_url": self.server.instance_url,
-                "id": f"{self.server.instance_url}/id/00D5g00000SCsynEAD/0055g00000SCsynAAD",
+                "id": f"{self.server.instance_url}/id/{ORG_ID}/{USER_ID}",
                 "token_type": "Bearer",
                 "issued_at": str(int(time.time() * 1000)),
                 "signature": "emulated",
             },
         )
+
+    def _userinfo(self, org: OrgState) -> Response:
+        """Who the session belongs to (not an API call, as in Salesforce): a Pub/Sub client learns its tenantid."""
+        token = (self.headers.get("Authorization") or "").removeprefix("Bearer ").strip()
+        if token not in org.sessions:
+            return Response(403, {"error": "invalid_token", "error_description": "access token is invalid"})
+        return Response(200, {"organization_id": ORG_ID, "user_id": USER_ID})
 
     def _drop_connection(self) -> None:
         self.close_connection = True
@@ -258,8 +270,9 @@ class EmulatedOrg:
         io_timeout: float | None = None,
         idle_timeout: float = IDLE_TIMEOUT,
         bulk_in_progress_seconds: float | None = None,
+        pubsub_port: int = 0,
     ):
-        self.host, self.port = host, port
+        self.host, self.port, self.pubsub_port = host, port, pubsub_port
         self.state_file = Path(state_file) if state_file else None
         self.connection_file = Path(connection_file).resolve() if connection_file else None
         self.org = OrgState(schema=schema)
@@ -282,10 +295,22 @@ class EmulatedOrg:
         ca = trustme.CA()
         ca.cert_pem.write_to_path(str(self.ca_file))
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        ca.issue_cert(self.host, "localhost").configure_cert(context)
+        certificate = ca.issue_cert(self.host, "localhost")
+        certificate.configure_cert(context)
         self.server = _Server((self.host, self.port), _Handler, context, self.io_timeout, self.idle_timeout)
         self.port = self.server.server_address[1]
         self.instance_url = f"https://{self.host}:{self.port}"
+        self.pubsub = PubSubServer(
+            self.org,
+            self.host,
+            self.pubsub_port,
+            certificate.private_key_pem.bytes(),
+            b"".join(pem.bytes() for pem in certificate.cert_chain_pems),
+            self.instance_url,
+            ORG_ID,
+        )
+        self.pubsub_port = self.pubsub.port
+        self.pubsub_url = self.pubsub.address
         self.server.org, self.server.control, self.server.verbose = self.org, self.control, self.verbose
         self.server.instance_url, self.server.control_token = self.instance_url, self.control_token
         self.server.mark_dirty = self._dirty.set
@@ -293,6 +318,7 @@ class EmulatedOrg:
         self.session_id = self.org.new_session()
         self._write_connection_file()
         self._spawn(self.server.serve_forever)
+        self.pubsub.start()
         if self.state_file:
             self._spawn(self._save_loop)
         return self
@@ -327,6 +353,7 @@ class EmulatedOrg:
                 json.dumps(
                     {
                         "instance_url": self.instance_url,
+                        "pubsub_url": self.pubsub_url,
                         "session_id": self.session_id,
                         "ca_file": str(ca_copy),
                         "client_id": "scsync-emulator",
@@ -356,6 +383,7 @@ class EmulatedOrg:
 
     def stop(self) -> None:
         self._stopping.set()
+        self.pubsub.stop()
         self.server.shutdown()
         self.server.server_close()
         self.save()
