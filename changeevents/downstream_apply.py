@@ -48,6 +48,7 @@ class Applier:
         self.failures: list[EventFailure] = []
         self.events: list[ChangeEvent] = []
         self.changes = RecordChanges(self.model, org.pk)  # announced to the side effects
+        self.still_waiting: set[str] = set()  # Salesforce Ids of rows held for a parent after this run
 
     def apply(self, rows: list[dict]) -> ApplySummary:
         """Apply rows (newest wins per Id) in one transaction; returns what happened.
@@ -307,6 +308,7 @@ class Applier:
         return ChangeEvent.objects.downstream().filter(org=self.org, sobject=self.mapping.sobject, salesforce_id=row_id)
 
     def _keep_waiting(self, row: dict, reason: str) -> None:
+        self.still_waiting.add(row["Id"])
         exists = self._of_row(row["Id"]).pending()
         store_id = self._store_of_row(row, None)
         if exists.exists():
@@ -331,8 +333,9 @@ class Applier:
         self.failures.append(EventFailure(event, code, message, [], json.dumps(row, default=str), row))
 
     def _settle_pending(self, latest: dict) -> None:
-        """Waiting rows of this object that were applied now are done."""
-        waiting_now = {e.salesforce_id for e in self.events if e.status == Status.PENDING}
+        """Waiting rows of this object that were applied now are done (those held again stay pending)."""
         ChangeEvent.objects.downstream().pending().filter(
-            org=self.org, sobject=self.mapping.sobject, salesforce_id__in=[i for i in latest if i not in waiting_now]
+            org=self.org,
+            sobject=self.mapping.sobject,
+            salesforce_id__in=[i for i in latest if i not in self.still_waiting],
         ).update(status=Status.SYNCED, processed_at=timezone.now())

@@ -174,3 +174,18 @@ def test_downstream_stores_see_only_products_in_their_price_book(sf_store):
     sf_store.save()
 
     assert list(visible_products(sf_store)) == [listed.product]
+
+
+def test_downstream_a_held_row_read_again_while_its_parent_is_still_missing_stays_held(sf_org):
+    control = sf_org.emulator.control
+    (account,) = control.create_records("Account", [{"Name": "Late Parent Co"}])
+    control.create_records("Contact", [{"LastName": "Patient", "AccountId": account}])
+
+    for _ in range(2):  # the second poll tries the held row again: its parent is still not here
+        poll_org(sf_org.pk, sobjects=["Contact"])
+    assert ChangeEvent.objects.downstream().pending().count() == 1
+
+    poll_org(sf_org.pk, sobjects=["Account"])
+    control.update_records("Account", {account: {"Phone": "1"}})  # nothing new for the contact in the org
+    poll_org(sf_org.pk, sobjects=["Contact"])
+    assert Contact.objects.get().account.name == "Late Parent Co"
