@@ -21,6 +21,9 @@ DELIMITERS = {"COMMA": ",", "TAB": "\t", "PIPE": "|", "SEMICOLON": ";", "CARET":
 LINE_ENDINGS = {"LF": "\n", "CRLF": "\r\n"}
 CHUNK = 200  # rows per transaction, as Salesforce processes bulk data
 
+API_VERSION = "59.0"
+BULK_ORIGIN = f"com/salesforce/api/bulkapi/{API_VERSION}"  # the changeOrigin of what a bulk job writes
+
 
 def _csv_response(text: str, headers: dict | None = None) -> Response:
     return Response(200, text.encode("utf-8"), headers or {}, "text/csv")
@@ -172,7 +175,7 @@ class BulkApi:
             "externalIdFieldName": job["externalIdFieldName"],
             "concurrencyMode": "Parallel",
             "contentType": "CSV",
-            "apiVersion": 59.0,
+            "apiVersion": float(API_VERSION),
             "jobType": "V2Query" if job["kind"] == "query" else "V2Ingest",
             "lineEnding": job["lineEnding"],
             "columnDelimiter": job["columnDelimiter"],
@@ -197,7 +200,7 @@ class BulkApi:
                 unprocessed = rows[start:]
                 break
             with records.lock:  # one transaction per chunk: other calls go on between chunks
-                ctx = WriteContext(stamp=records.stamp(), origin=f"com/salesforce/api/bulkapi/{job['apiVersion']}")
+                ctx = WriteContext(stamp=records.stamp(), origin=BULK_ORIGIN)
                 for row in rows[start : start + CHUNK]:
                     self._ingest_one(job, row, ctx, ok, failed)
             self.org.publish_changes()
