@@ -25,9 +25,10 @@ class SalesforceOrgAdmin(admin.ModelAdmin):
         "api_version",
         "auth_method",
         "triggers_enabled",
+        "use_change_data_capture",
         "poll_interval_seconds",
     )
-    list_filter = ("auth_method", "triggers_enabled")
+    list_filter = ("auth_method", "triggers_enabled", "use_change_data_capture")
     search_fields = ("name", "username")
     readonly_fields = ("triggers_changed_at", "triggers_changed_by", "created_at")
     inlines = [StoreInline]

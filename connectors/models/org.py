@@ -49,7 +49,8 @@ class SalesforceOrg(models.Model):
         help_text=_(
             "Prefix of the environment variables holding the secrets, e.g. SF_ACME -> SF_ACME_PASSWORD, "
             "SF_ACME_SECURITY_TOKEN, SF_ACME_CONSUMER_KEY, SF_ACME_PRIVATE_KEY_FILE, SF_ACME_SESSION_ID, "
-            "SF_ACME_INSTANCE_URL, SF_ACME_CA_FILE. Empty for the emulated org of `make run`."
+            "SF_ACME_INSTANCE_URL, SF_ACME_CA_FILE, SF_ACME_PUBSUB_ENDPOINT (default api.pubsub.salesforce.com:7443). "
+            "Empty for the emulated org of `make run`."
         ),
     )
     triggers_enabled = models.BooleanField(
@@ -73,6 +74,15 @@ class SalesforceOrg(models.Model):
         ),
     )
     poll_interval_seconds = models.PositiveIntegerField(default=5, validators=[MinValueValidator(1)])
+    use_change_data_capture = models.BooleanField(
+        _("Use Change Data Capture"),
+        default=False,
+        help_text=_(
+            "Receive the org's changes as they happen (Change Data Capture over the Pub/Sub API, `manage.py "
+            "listen_changes`); polling then runs every SCSYNC_CDC_POLL_INTERVAL_SECONDS as a safety net. Select the "
+            "synced objects for Change Data Capture in Salesforce Setup first."
+        ),
+    )
     sending_paused_until = models.DateTimeField(
         null=True, blank=True, help_text=_("Set when Salesforce answers REQUEST_LIMIT_EXCEEDED.")
     )

@@ -67,6 +67,7 @@ class SalesforceClient:
         self._auth_lock = threading.Lock()
         self._generation = 0
         self.api_usage: tuple[int, int] | None = None
+        self._organization_id: str | None = None
         self.sf = self._build()
 
     # --- sessions -----------------------------------------------------------------------------------------
@@ -109,6 +110,36 @@ class SalesforceClient:
                 self.sf = self._build()
             self._generation += 1
             logger.info("re-authenticated with %s", c.instance_url or c.domain)
+
+    @property
+    def generation(self) -> int:
+        """Which session this is: renew_session(generation) renews it only if no other thread has already."""
+        return self._generation
+
+    def renew_session(self, seen_generation: int) -> None:
+        """Get a new session after the org refused this one outside the REST calls (the Pub/Sub API)."""
+        self._reauthenticate(seen_generation)
+
+    def organization_id(self) -> str:
+        """The org's id (the Pub/Sub API's tenantid), from the OAuth userinfo endpoint, asked once per session."""
+        if self._organization_id is None:
+            generation = self._generation
+            response = self._userinfo()
+            if response.status_code in (401, 403):
+                self._reauthenticate(generation)
+                response = self._userinfo()
+            if response.status_code != 200:
+                raise SalesforceCallError(_failure_from_http(response))
+            self._organization_id = response.json()["organization_id"]
+        return self._organization_id
+
+    def _userinfo(self) -> requests.Response:
+        sf = self.sf
+        return sf.session.get(
+            f"https://{sf.sf_instance}/services/oauth2/userinfo",
+            headers={"Authorization": f"Bearer {sf.session_id}"},
+            timeout=TIMEOUT,
+        )
 
     def _client_credentials_token(self) -> str:
         c = self.connection

@@ -13,6 +13,8 @@ from django.core.exceptions import ImproperlyConfigured
 from connectors.models import SalesforceOrg
 from connectors.validators import first_invalid, salesforce_prefix, validate_login_domain
 
+PUBSUB_ENDPOINT = "api.pubsub.salesforce.com:7443"  # Salesforce's Pub/Sub API, for every org
+
 
 @dataclass(frozen=True)
 class Connection:
@@ -28,6 +30,7 @@ class Connection:
     private_key_file: str = ""
     password: str = ""
     security_token: str = ""
+    pubsub_endpoint: str = PUBSUB_ENDPOINT  # host:port of the org's Pub/Sub API (Change Data Capture)
 
 
 def _env(prefix: str, name: str, required: bool = True) -> str:
@@ -56,6 +59,7 @@ def _emulator_connection(org: SalesforceOrg) -> Connection:
         ca_file=data.get("ca_file", ""),
         consumer_key=data.get("client_id", ""),
         consumer_secret=data.get("client_secret", ""),
+        pubsub_endpoint=data.get("pubsub_url") or PUBSUB_ENDPOINT,
     )
 
 
@@ -93,7 +97,12 @@ def connection_for(org: SalesforceOrg) -> Connection:
     naming it."""
     _check(org)
     prefix = org.credentials_env_prefix
-    base = {"auth_method": org.auth_method, "api_version": org.api_version, "domain": org.login_domain}
+    base = {
+        "auth_method": org.auth_method,
+        "api_version": org.api_version,
+        "domain": org.login_domain,
+        "pubsub_endpoint": (prefix and _env(prefix, "PUBSUB_ENDPOINT", required=False)) or PUBSUB_ENDPOINT,
+    }
     if org.auth_method == SalesforceOrg.AuthMethod.SESSION:
         if not prefix:
             return _emulator_connection(org)

@@ -80,3 +80,8 @@ class SalesforceCallError(Exception):
     @property
     def transient(self) -> bool:
         return self.failure.transient
+
+
+# A downstream row that carries only some of the object's fields (a Change Data Capture UPDATE): the applier keeps
+# the record's values for the others.
+PARTIAL = "_partial"
