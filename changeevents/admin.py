@@ -16,7 +16,7 @@ from connectors.models import SalesforceOrg
 from connectors.salesforce.connection import missing_variables
 
 from .downstream import request_poll
-from .models import SyncCursor, UnsentChange
+from .models import ChangeStream, SyncCursor, UnsentChange
 from .org_check import check_org
 from .registry import ScheduleGroup
 from .triggers import set_triggers
@@ -25,13 +25,27 @@ from .unsent import TriggersStillOff, catch_up, discard, unsent_by_object
 admin.site.unregister(SalesforceOrg)
 
 
-class SyncCursorInline(admin.TabularInline):
-    """How far each object has been read, and why its last poll failed: read-only, shown to whoever may view the
-    org (the org admin decides that), never added, changed or deleted by hand."""
+class OrgStatusInline(admin.TabularInline):
+    """A read-only view of the org's sync state, shown to whoever may view the org (the org admin decides that),
+    never added, changed or deleted by hand."""
 
-    model = SyncCursor
     extra = 0
     can_delete = False
+
+    def has_view_permission(self, request, obj=None):
+        return self.admin_site._registry[SalesforceOrg].has_view_permission(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class SyncCursorInline(OrgStatusInline):
+    """How far each object has been read, and why its last poll failed."""
+
+    model = SyncCursor
     verbose_name = _("downstream cursor")
     fields = readonly_fields = (
         "sobject",
@@ -44,20 +58,27 @@ class SyncCursorInline(admin.TabularInline):
     )
     ordering = ("sobject",)
 
-    def has_view_permission(self, request, obj=None):
-        return self.admin_site._registry[SalesforceOrg].has_view_permission(request, obj)
 
-    def has_add_permission(self, request, obj=None):
-        return False
+class ChangeStreamInline(OrgStatusInline):
+    """The org's Change Data Capture subscription: connected since, last heard from, events applied, last error."""
 
-    def has_change_permission(self, request, obj=None):
-        return False
+    model = ChangeStream
+    verbose_name = _("change event subscription")
+    fields = readonly_fields = (
+        "channel",
+        "connected_at",
+        "last_heard_at",
+        "last_event_at",
+        "events_applied",
+        "last_error",
+        "last_error_at",
+    )
 
 
 @admin.register(SalesforceOrg)
 class SyncedOrgAdmin(SalesforceOrgAdmin):
     actions = ["sync_now", "sync_ten_minute_objects_now", "test_connection"]
-    inlines = [*SalesforceOrgAdmin.inlines, SyncCursorInline]
+    inlines = [*SalesforceOrgAdmin.inlines, SyncCursorInline, ChangeStreamInline]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         org = self.get_object(request, object_id)

@@ -4,6 +4,8 @@ Rows are matched by Salesforce Id, then by SCID (External_ID__c) for records cre
 resolved by Salesforce Id or SCID; a row whose parent is not here yet is kept as a pending downstream event
 and tried again on the next poll. A row whose data hash equals the record's last applied hash is skipped.
 Conflict rule: a field with a pending upstream change keeps the local value (the pending push wins).
+A partial row (a Change Data Capture UPDATE: only the fields it changed, marked PARTIAL) keeps the record's values
+for the fields it does not carry; one for a record not on the website is left `unread` for a poll to fetch whole.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+
+from connectors.salesforce import PARTIAL
 
 from .bulk_sql import insert_rows, update_rows, write_each_alone
 from .failures import EventFailure, first_line, report_failures
@@ -48,6 +52,7 @@ class Applier:
         self.failures: list[EventFailure] = []
         self.events: list[ChangeEvent] = []
         self.changes = RecordChanges(self.model, org.pk)  # announced to the side effects
+        self.unread: list[str] = []  # partial rows of records not here: the org must be read for them
         self.still_waiting: set[str] = set()  # Salesforce Ids of rows held for a parent after this run
 
     def apply(self, rows: list[dict]) -> ApplySummary:
@@ -91,14 +96,22 @@ class Applier:
             resolved[link.field] = (by_id, by_scid)
         return resolved
 
-    def _values(self, row: dict, parents: dict) -> dict:
+    def _values(self, row: dict, parents: dict, existing=None) -> dict:
+        """The record's values from the row; a partial row's absent fields keep the existing record's."""
+        kept = row.get(PARTIAL) and existing is not None
         values = {}
         for model_field_name, salesforce_field in self.mapping.fields.items():
+            if kept and salesforce_field not in row:
+                values[model_field_name] = getattr(existing, model_field_name)
+                continue
             values[model_field_name] = from_salesforce(
                 self.model._meta.get_field(model_field_name), row.get(salesforce_field)
             )
         for link in self.mapping.parents:
             attname = self.model._meta.get_field(link.field).attname
+            if kept and link.lookup not in row:
+                values[attname] = getattr(existing, attname)
+                continue
             parent_id = row.get(link.lookup)
             if not parent_id:
                 values[attname] = None
@@ -161,8 +174,11 @@ class Applier:
                 )
                 self._cannot_apply(row, "CANNOT_APPLY_DOWNSTREAM", message, None)
                 continue
+            if existing is None and row.get(PARTIAL):
+                self.unread.append(row["Id"])
+                continue
             try:
-                values = self._values(row, parents)
+                values = self._values(row, parents, existing)
             except ParentMissing as exc:
                 self._keep_waiting(row, str(exc))
                 continue

@@ -14,6 +14,7 @@ from connectors.leases import LeaseLost, ran_recently
 from connectors.models import SalesforceOrg
 
 from .failures import first_line
+from .safety_net import safety_net
 from .upstream import take_turn
 from .wakeups import sweep
 
@@ -62,7 +63,14 @@ def sweep_upstream_task(every: float | None = None) -> int:
 def poll_downstream_task(
     org_id: int, group: str | None = None, sobjects: list[str] | None = None, every: float | None = None
 ) -> str:
-    """Apply what changed in Salesforce for a schedule group (or chosen objects) of an org."""
+    """Apply what changed in Salesforce for a schedule group (or chosen objects) of an org. A scheduled run of an
+    org whose Change Data Capture is healthy is the safety net (safety_net.py): it reads less often, and all at once."""
+    if every is not None and not sobjects:
+        skip, group_to_read = safety_net(org_id, group)
+        if skip:
+            return skip
+        if group_to_read != group:
+            return _poll(org_id, "downstream safety net", f"downstream:{org_id}:all", every, group=group_to_read)
     return _poll(org_id, "downstream", f"downstream:{org_id}:{group or 'all'}", every, group=group, sobjects=sobjects)
 
 

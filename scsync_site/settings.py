@@ -212,6 +212,11 @@ SCSYNC_BULK_QUERY_THRESHOLD = env.int("SCSYNC_BULK_QUERY_THRESHOLD", default=100
 # The reconciliation (Beat, per org) re-reads this window of every object and applies what the polls missed.
 SCSYNC_RECONCILE_INTERVAL_SECONDS = env.int("SCSYNC_RECONCILE_INTERVAL_SECONDS", default=3600)
 SCSYNC_RECONCILE_WINDOW_SECONDS = env.int("SCSYNC_RECONCILE_WINDOW_SECONDS", default=7200)
+# Change Data Capture (orgs with "Use Change Data Capture" on, `manage.py listen_changes`): while an org's
+# subscription is healthy, its polling reads every SCSYNC_CDC_POLL_INTERVAL_SECONDS as a safety net; a subscription
+# not heard from for SCSYNC_CDC_STALE_SECONDS is down, and the org's poll_interval_seconds polling resumes.
+SCSYNC_CDC_POLL_INTERVAL_SECONDS = env.int("SCSYNC_CDC_POLL_INTERVAL_SECONDS", default=60)
+SCSYNC_CDC_STALE_SECONDS = env.int("SCSYNC_CDC_STALE_SECONDS", default=6)
 # Retention: synced events go this long after they were processed; events that had a sync error (resolved or not)
 # are kept for the longer error retention; pruning deletes in batches and never deletes a sync error.
 SCSYNC_EVENT_RETENTION_DAYS = env.int("SCSYNC_EVENT_RETENTION_DAYS", default=30)

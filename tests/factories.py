@@ -208,7 +208,19 @@ def connected_org(monkeypatch, emulated, name: str, prefix: str):
     monkeypatch.setenv(f"{prefix}_CA_FILE", str(emulated.ca_file))
     monkeypatch.setenv(f"{prefix}_CONSUMER_KEY", "scsync-tests")
     monkeypatch.setenv(f"{prefix}_CONSUMER_SECRET", "scsync-tests-secret")
+    monkeypatch.setenv(f"{prefix}_PUBSUB_ENDPOINT", emulated.pubsub_url)
     forget_clients()
-    org = SalesforceOrgFactory(name=name, auth_method="session", credentials_env_prefix=prefix)
+    org = SalesforceOrgFactory(
+        name=name, auth_method="session", credentials_env_prefix=prefix, use_change_data_capture=True
+    )
     org.emulator = emulated
     return org
+
+
+def no_inline_rows(page) -> dict:
+    """The management forms of every inline on an admin change page, posting no inline rows."""
+    return {
+        f"{inline.formset.prefix}-{name}": 0
+        for inline in page.context["inline_admin_formsets"]
+        for name in ("TOTAL_FORMS", "INITIAL_FORMS")
+    }

@@ -112,7 +112,7 @@ class StandaloneOrg:
 
     def __init__(self, log_dir: Path, connection_file: Path | None = None, env: dict | None = None):
         self.connection_file = connection_file or log_dir / "emulator" / "connection.json"
-        argv = [sys.executable, "-m", "emulators.salesforce", "--port", "0"]
+        argv = [sys.executable, "-m", "emulators.salesforce", "--port", "0", "--pubsub-port", "0"]
         argv += ["--connection-file", str(self.connection_file)]
         self.process = Process("emulated-org", argv, env or dict(os.environ), log_dir)
         self.connection: dict = {}
@@ -144,6 +144,7 @@ class StandaloneOrg:
             f"{prefix}_CA_FILE": self.connection["ca_file"],
             f"{prefix}_CONSUMER_KEY": "scsync-faults",
             f"{prefix}_CONSUMER_SECRET": "scsync-faults-secret",
+            f"{prefix}_PUBSUB_ENDPOINT": self.connection["pubsub_url"],
         }
 
 
@@ -189,6 +190,13 @@ class Installation:
         argv = [str(BIN / "celery"), "-A", "scsync_site", "beat", "--loglevel", "INFO", "--schedule", str(schedule)]
         process = self._start("beat", argv, PGAPPNAME="scsync-beat")
         wait_for(lambda: "beat: Starting" in process.output(), 60, f"{process.name} to start")
+        return process
+
+    def listener(self) -> Process:
+        """`manage.py listen_changes`: the Change Data Capture subscriber; its database sessions are named so."""
+        argv = [sys.executable, "manage.py", "listen_changes"]
+        process = self._start("listener", argv, PGAPPNAME="scsync-listener")
+        wait_for(lambda: "listening for change events" in process.output(), 60, f"{process.name} to start")
         return process
 
     def stop(self) -> None:

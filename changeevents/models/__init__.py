@@ -2,3 +2,4 @@
 
 from .cursors import SyncCursor  # noqa: F401
 from .events import ChangeEvent, DeliveryAttempt, UnsentChange  # noqa: F401
+from .streams import ChangeStream  # noqa: F401

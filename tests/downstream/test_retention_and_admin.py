@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from changeevents.models import ChangeEvent
 from changeevents.retention import prune_synced_events
-from tests.factories import AccountFactory
+from tests.factories import AccountFactory, no_inline_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -74,8 +74,7 @@ def test_org_admin_switching_triggers_logs_who_and_when(admin_client, admin_user
     page = admin_client.get(url)
     form = page.context["adminform"].form
     data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
-    data.update({"triggers_enabled": "", "stores-TOTAL_FORMS": "0", "stores-INITIAL_FORMS": "0"})
-    data.update({"sync_cursors-TOTAL_FORMS": "0", "sync_cursors-INITIAL_FORMS": "0"})
+    data.update({"triggers_enabled": ""} | no_inline_rows(page))
 
     response = admin_client.post(url, data)
 

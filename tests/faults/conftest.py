@@ -69,7 +69,7 @@ def faults_org(installation):
     return make_org("Faults")
 
 
-def make_org(name: str, poll_interval_seconds: int = 5, polls: bool = True):
+def make_org(name: str, poll_interval_seconds: int = 5, polls: bool = True, change_data_capture: bool = False):
     """An org reaching the standalone emulated org. Where several orgs write there, `polls=False` drops their
     downstream schedules: each would read the others' records as its own (real orgs are separate)."""
     from changeevents.schedules import remove_org_schedules
@@ -80,6 +80,7 @@ def make_org(name: str, poll_interval_seconds: int = 5, polls: bool = True):
         auth_method="session",
         credentials_env_prefix="SF_FAULTS",
         poll_interval_seconds=poll_interval_seconds,
+        use_change_data_capture=change_data_capture,
     )
     if not polls:
         remove_org_schedules(org.pk)

@@ -136,3 +136,12 @@ def test_a_command_error_is_one_line_and_exit_1_from_the_command_line():
 
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == ["CommandError: --records must be a positive number (got 0)."]
+
+
+def test_listen_changes_names_an_unknown_org_and_an_org_with_change_data_capture_off():
+    SalesforceOrgFactory(name="Polled", use_change_data_capture=False)
+
+    with pytest.raises(CommandError, match="No Salesforce org is named 'Nope'"):
+        call_command("listen_changes", "--org", "Nope", stdout=StringIO())
+    with pytest.raises(CommandError, match="Org 'Polled' has 'Use Change Data Capture' off: switch it on first."):
+        call_command("listen_changes", "--org", "Polled", stdout=StringIO())

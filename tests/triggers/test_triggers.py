@@ -14,7 +14,7 @@ from storefront.media import import_media
 from storefront.models import MediaImport, Order, OrderItem, Product
 from syncerrors.models import SyncError
 from syncerrors.resync import resync_errors
-from tests.factories import OrderFactory, PricebookEntryFactory, ProductFactory, UserFactory
+from tests.factories import OrderFactory, PricebookEntryFactory, ProductFactory, UserFactory, no_inline_rows
 from tests.triggers.media_server import PNG
 
 pytestmark = pytest.mark.django_db
@@ -38,12 +38,10 @@ def test_triggers_switched_in_the_admin_is_logged_with_who(admin_client, admin_u
     from django.contrib.admin.models import LogEntry
 
     url = reverse("admin:connectors_salesforceorg_change", args=[org.pk])
-    form = admin_client.get(url).context["adminform"].form
+    page = admin_client.get(url)
+    form = page.context["adminform"].form
     data = {k: v for k, v in form.initial.items() if v is not None and k != "triggers_enabled"}
-    data.update(
-        {"stores-TOTAL_FORMS": 0, "stores-INITIAL_FORMS": 0, "stores-MIN_NUM_FORMS": 0, "stores-MAX_NUM_FORMS": 1000}
-    )
-    data.update({"sync_cursors-TOTAL_FORMS": 0, "sync_cursors-INITIAL_FORMS": 0})
+    data.update(no_inline_rows(page))
 
     response = admin_client.post(url, data)
 

@@ -10,7 +10,7 @@ from changeevents.models import ChangeEvent
 from changeevents.triggers import set_triggers
 from changeevents.upstream import dispatch_org
 from storefront.models import Account, Contact
-from tests.factories import AccountFactory, ContactFactory, StoreFactory, UserFactory
+from tests.factories import AccountFactory, ContactFactory, StoreFactory, UserFactory, no_inline_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -96,10 +96,10 @@ def test_the_admin_lists_them_to_those_who_may_see_them_and_catches_up_or_discar
 def test_switching_on_in_the_org_admin_says_how_many_wait(sf_org, admin_client):
     change_while_off(sf_org)
     url = reverse("admin:connectors_salesforceorg_change", args=[sf_org.pk])
-    form = admin_client.get(url).context["adminform"].form
+    page = admin_client.get(url)
+    form = page.context["adminform"].form
     data = {k: v for k, v in form.initial.items() if v is not None}
-    data.update({"triggers_enabled": "on", "stores-TOTAL_FORMS": 0, "stores-INITIAL_FORMS": 0})
-    data.update({"sync_cursors-TOTAL_FORMS": 0, "sync_cursors-INITIAL_FORMS": 0})
+    data.update({"triggers_enabled": "on"} | no_inline_rows(page))
 
     response = admin_client.post(url, data, follow=True)
 
