@@ -26,7 +26,9 @@ def ensure_admin_user(username: str, password: str) -> bool:
 def load_demo_data() -> SalesforceOrg:
     """Create the demo org and its records once; later calls change nothing."""
     org, created = SalesforceOrg.objects.get_or_create(
-        name=DEMO_ORG, defaults={"auth_method": SalesforceOrg.AuthMethod.SESSION}
+        # the emulated org publishes change events: its changes arrive as they happen (listen_changes)
+        name=DEMO_ORG,
+        defaults={"auth_method": SalesforceOrg.AuthMethod.SESSION, "use_change_data_capture": True},
     )
     if not created:
         return org
