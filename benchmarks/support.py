@@ -47,6 +47,7 @@ def bench_org(emulator):
             f"{ENV_PREFIX}_INSTANCE_URL": emulator.instance_url,
             f"{ENV_PREFIX}_SESSION_ID": emulator.session_id,
             f"{ENV_PREFIX}_CA_FILE": str(emulator.ca_file),
+            f"{ENV_PREFIX}_PUBSUB_ENDPOINT": emulator.pubsub_url,
         }
     )
     forget_clients()

@@ -11,6 +11,7 @@ BENCHMARKS = {
     "downstream": "benchmarks.downstream",
     "emulator": "benchmarks.emulator",
     "bulk": "benchmarks.bulk",
+    "latency": "benchmarks.latency",
 }
 
 
