@@ -89,6 +89,7 @@ class PubSubService:
     def subscribe(self, requests, context):
         self._authenticate(context)
         bus = self.org.changes
+        drops = bus.drops  # a drop from now on ends this stream, even one before it is accepted
         if bus.refusing():
             _abort(context, grpc.StatusCode.UNAVAILABLE, UNAVAILABLE, "the Pub/Sub API is unavailable")
         first = next(requests, None)
@@ -102,7 +103,6 @@ class PubSubService:
         reader = threading.Thread(target=self._read_requests, args=(requests, credit, context), daemon=True)
         reader.start()
         rpc_id = str(uuid.uuid4())
-        drops = bus.drops
         last_sent = time.monotonic()
         while context.is_active():
             with bus.condition:

@@ -50,7 +50,7 @@ class Client:
             while (request := self.requests.get()) is not None:
                 yield request
 
-        self.call = self._subscribe(outgoing(), metadata=self.metadata)
+        self.call = self._subscribe(outgoing(), metadata=self.metadata, timeout=60)  # a hang fails, not stalls
         self.call.initial_metadata()
         return self.call
 
