@@ -26,10 +26,10 @@ from connectors.models import SalesforceOrg
 from connectors.salesforce import PARTIAL, client_for_org
 from connectors.salesforce.pubsub import ALL_CHANGES, ReplayRefused, StreamEnded, Subscriber
 
-from .downstream import mappings_for, poll_org
+from .downstream import held_rows, mappings_for, poll_org
 from .downstream_apply import Applier, ApplySummary
 from .failures import first_line
-from .models import ChangeEvent, ChangeStream
+from .models import ChangeStream
 
 logger = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 1.0
@@ -57,11 +57,7 @@ def apply_changes(org: SalesforceOrg, records, arrived: frozenset[str] = frozens
         for row in record.rows:
             rows_of_object[row["Id"]] = _merged(rows_of_object.get(row["Id"]), row)
     rows = {sobject: list(by_id.values()) for sobject, by_id in latest.items()}
-    held: dict[str, list[dict]] = {}
-    for sobject, row in (
-        ChangeEvent.objects.downstream().pending().filter(org=org).values_list("sobject", "changed_fields")
-    ):
-        held.setdefault(sobject, []).append(row)
+    held = held_rows(org)
     mappings = mappings_for()
     summary.unread &= {m.sobject for m in mappings}
     for mapping in mappings:
@@ -92,9 +88,9 @@ def _merged(earlier: dict | None, row: dict) -> dict:
 class OrgSubscription(threading.Thread):
     """Subscribes an org to its change events until stopped, subscribing again after a stream ends."""
 
-    def __init__(self, org_id: int, stopping: threading.Event):
+    def __init__(self, org_id: int):
         super().__init__(name=f"cdc-org-{org_id}", daemon=True)
-        self.org_id, self.stopping = org_id, stopping
+        self.org_id = org_id
         self.connected = False
         self.done = None
         self.subscriber: Subscriber | None = None
@@ -107,7 +103,7 @@ class OrgSubscription(threading.Thread):
 
     @property
     def stopped(self) -> bool:
-        return self.stopping.is_set() or self._stopped.is_set()
+        return self._stopped.is_set()
 
     def run(self) -> None:
         failures = 0
@@ -177,9 +173,8 @@ class OrgSubscription(threading.Thread):
             if batch.records:
                 summary = apply_changes(org, batch.records)
                 fields |= {"last_event_at": now, "events_applied": F("events_applied") + len(batch.records)}
-            replay_id = batch.records[-1].replay_id if batch.records else batch.latest_replay_id
-            if replay_id:  # a keepalive's latest replay id: a restart need not read past events again
-                fields["replay_id"] = replay_id
+            if batch.replay_id:  # a keepalive's latest replay id too: a restart need not read past events again
+                fields["replay_id"] = batch.replay_id
             ChangeStream.objects.filter(pk=stream.pk).update(**fields)
         if summary is not None:
             logger.info("change events of org %s: %s", self.org_id, summary)
@@ -252,7 +247,7 @@ class Listener:
             if not lease:
                 continue  # another listener holds it
             self.leases[org_id] = lease
-            self.subscriptions[org_id] = OrgSubscription(org_id, self.stopping)
+            self.subscriptions[org_id] = OrgSubscription(org_id)
             self.subscriptions[org_id].start()
         connected = [o for o, s in self.subscriptions.items() if s.connected]
         if connected:

@@ -262,13 +262,20 @@ def bulk_query_rows(client, mapping: SyncMapping, since=None, after: bool = Fals
     return rows
 
 
+def held_rows(org, sobjects: list[str] | None = None) -> dict[str, list[dict]]:
+    """Rows waiting for their parent (pending downstream events), per object: every apply of an object, by poll
+    or by change event, tries its held rows again with the new ones."""
+    held: dict[str, list[dict]] = {}
+    waiting = ChangeEvent.objects.downstream().pending().filter(org=org)
+    if sobjects is not None:
+        waiting = waiting.filter(sobject__in=sobjects)
+    for sobject, row in waiting.values_list("sobject", "changed_fields"):
+        held.setdefault(sobject, []).append(row)
+    return held
+
+
 def _apply(org, mapping, cursor, rows, summary, window: Window, started) -> None:
-    waiting = list(
-        ChangeEvent.objects.downstream()
-        .pending()
-        .filter(org=org, sobject=mapping.sobject)
-        .values_list("changed_fields", flat=True)
-    )
+    waiting = held_rows(org, [mapping.sobject]).get(mapping.sobject, [])
     result = Applier(org, mapping).apply([*waiting, *rows])
     summary.objects.append(mapping.sobject)
     summary.rows += len(rows)

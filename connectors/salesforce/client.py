@@ -121,7 +121,8 @@ class SalesforceClient:
         self._reauthenticate(seen_generation)
 
     def organization_id(self) -> str:
-        """The org's id (the Pub/Sub API's tenantid), from the OAuth userinfo endpoint, asked once per session."""
+        """The org's id (the Pub/Sub API's tenantid), from the OAuth userinfo endpoint, asked once per client (an
+        org's id never changes)."""
         if self._organization_id is None:
             generation = self._generation
             response = self._userinfo()

@@ -52,14 +52,11 @@ class StreamEnded(Exception):
 
 @dataclass
 class ChangeRecord:
-    """One change event: its header and one REST-shaped row per record it names."""
+    """One change event: one REST-shaped row per record it names."""
 
     sobject: str
-    change_type: str
     rows: list[dict]
     replay_id: bytes
-    commit_timestamp: int
-    change_origin: str = ""
     needs_read: bool = False  # a gap event or a diff: the org must be read for the true values
 
 
@@ -69,6 +66,11 @@ class Batch:
 
     records: list[ChangeRecord] = field(default_factory=list)
     latest_replay_id: bytes = b""
+
+    @property
+    def replay_id(self) -> bytes:
+        """Where a subscription resumes once this batch is applied (empty: nowhere new)."""
+        return self.records[-1].replay_id if self.records else self.latest_replay_id
 
 
 class Subscriber:
@@ -127,17 +129,13 @@ class Subscriber:
 
     def _authenticated(self, call):
         """Run a call; UNAUTHENTICATED renews the session once and runs it again."""
-        generation = self.client.generation
-        try:
-            return call()
-        except grpc.RpcError as exc:
-            if exc.code() != grpc.StatusCode.UNAUTHENTICATED:
-                raise StreamEnded(_describe(exc)) from exc
-        self.client.renew_session(generation)
-        try:
-            return call()
-        except grpc.RpcError as exc:
-            raise StreamEnded(_describe(exc)) from exc
+        for attempt in (1, 2):
+            generation = self.client.generation
+            try:
+                return call()
+            except grpc.RpcError as exc:
+                if not self._renewed(exc, generation, attempt):
+                    raise StreamEnded(_describe(exc)) from exc
 
     def subscribe(self, topic: str = ALL_CHANGES, replay_id: bytes | None = None) -> Iterator[Batch]:
         """Batches from after `replay_id` (None: from now), until cancel() or the stream ends (StreamEnded;
@@ -150,12 +148,18 @@ class Subscriber:
             except grpc.RpcError as exc:
                 if exc.code() == grpc.StatusCode.CANCELLED:
                     return
-                if exc.code() == grpc.StatusCode.UNAUTHENTICATED and attempt == 1:
-                    self.client.renew_session(generation)  # the session expired: once more with a new one
+                if self._renewed(exc, generation, attempt):
                     continue
                 if exc.code() == grpc.StatusCode.INVALID_ARGUMENT and "replayid" in _error_code(exc):
                     raise ReplayRefused(_describe(exc)) from exc
                 raise StreamEnded(_describe(exc)) from exc
+
+    def _renewed(self, exc: grpc.RpcError, generation: int, attempt: int) -> bool:
+        """The one rule of both kinds of call: a first UNAUTHENTICATED renews the session (tried again after)."""
+        if attempt == 1 and exc.code() == grpc.StatusCode.UNAUTHENTICATED:
+            self.client.renew_session(generation)
+            return True
+        return False
 
     def _stream(self, topic: str, replay_id: bytes | None) -> Iterator[Batch]:
         self._requests = requests = queue.Queue()
@@ -191,7 +195,7 @@ def change_record(document: dict, record: dict, replay_id: bytes = b"") -> Chang
     with only the changed fields (nulled ones None) marked partial, DELETE rows with IsDeleted."""
     header = record["ChangeEventHeader"]
     change_type, sobject = header["changeType"], header["entityName"]
-    out = ChangeRecord(sobject, change_type, [], replay_id, header["commitTimestamp"], header.get("changeOrigin") or "")
+    out = ChangeRecord(sobject, [], replay_id)
     if change_type.startswith("GAP_") or header.get("diffFields"):
         out.needs_read = True  # no values (a gap), or a text field's diff instead of its value
         return out

@@ -113,30 +113,31 @@ class Schemas:
     def __init__(self):
         self.by_id: dict[str, dict] = {}
         self._parsed: dict[str, object] = {}
-        self._of_object: dict[str, tuple[str, list[str]]] = {}
+        self._of_object: dict[str, tuple[str, dict[str, str]]] = {}
 
     def forget_objects(self) -> None:
         """The org's schema changed: make each object's schema again (old schema ids still answer GetSchema)."""
         self._of_object.clear()
 
-    def of(self, sobject: str, field_types: dict[str, str]) -> tuple[str, list[str]]:
-        """The schema id and field order of an object's change events, from its fields' types in order."""
+    def of(self, sobject: str, records) -> tuple[str, dict[str, str]]:
+        """The schema id of an object's change events and its fields' types, in the schema's order (made from the
+        org's `records.field_types` the first time)."""
         if sobject not in self._of_object:
-            names = [name for name in field_types if name not in LEFT_OUT]
+            kinds = {name: kind for name, kind in records.field_types(sobject).items() if name not in LEFT_OUT}
             schema = {
                 "type": "record",
                 "name": event_name(sobject),
                 "namespace": "com.sforce.eventbus",
                 "fields": [
                     {"name": "ChangeEventHeader", "type": HEADER},
-                    *(_avro_field(name, field_types[name]) for name in names),
+                    *(_avro_field(name, kind) for name, kind in kinds.items()),
                 ],
             }
             text = json.dumps(schema, sort_keys=True)
             schema_id = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()[:16]).decode().rstrip("=")
             self.by_id[schema_id] = schema
             self._parsed[schema_id] = fastavro.parse_schema(schema)
-            self._of_object[sobject] = (schema_id, names)
+            self._of_object[sobject] = (schema_id, kinds)
         return self._of_object[sobject]
 
     def encode(self, schema_id: str, record: dict) -> bytes:
@@ -207,13 +208,12 @@ class EventBus:
         for transaction in _transactions(changes):
             key = str(uuid.uuid4())
             for sequence, (change, record_ids) in enumerate(_merged(transaction), start=1):
-                kinds = records.field_types(change.sobject)
-                schema_id, names = self.schemas.of(change.sobject, kinds)
-                values = {n: _avro_value(kinds[n], change.values.get(n)) for n in names}
+                schema_id, kinds = self.schemas.of(change.sobject, records)
+                values = {n: _avro_value(kind, change.values.get(n)) for n, kind in kinds.items()}
                 changed, nulled = [], []
                 if change.change_type == "UPDATE":
-                    changed = [i + 1 for i, n in enumerate(names) if n in change.values]
-                    nulled = [i + 1 for i, n in enumerate(names) if n in change.values and change.values[n] is None]
+                    changed = [i + 1 for i, n in enumerate(kinds) if n in change.values]
+                    nulled = [i + 1 for i, n in enumerate(kinds) if n in change.values and change.values[n] is None]
                 header = {
                     "entityName": change.sobject,
                     "recordIds": record_ids,

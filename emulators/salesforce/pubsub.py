@@ -69,7 +69,7 @@ class PubSubService:
         sobject = self._sobject_of(request.topic_name, context)
         schema_id = ""
         if sobject:
-            schema_id, _ = self.org.changes.schemas.of(sobject, self.org.records.field_types(sobject))
+            schema_id, _ = self.org.changes.schemas.of(sobject, self.org.records)
         return pb.TopicInfo(
             topic_name=request.topic_name,
             tenant_guid=self.tenant_id,

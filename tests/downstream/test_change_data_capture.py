@@ -28,7 +28,7 @@ def cdc_org(sf_org):
 
 def listen(org, until, timeout: float = 15.0) -> None:
     """Subscribe in this thread until `until()` holds after a batch (or the timeout cancels it)."""
-    subscription = OrgSubscription(org.pk, threading.Event())
+    subscription = OrgSubscription(org.pk)
     timer = threading.Timer(timeout, subscription.stop)
     timer.start()
     try:

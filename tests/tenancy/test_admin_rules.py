@@ -47,11 +47,16 @@ def test_staff_see_their_org_but_change_nothing_of_it(staff_a, tenants):
     forged = staff_a.post(
         url,
         {"name": "Alpha org", "login_domain": "evil.example#", "credentials_env_prefix": "SF_ZULU",
-         "auth_method": "password", "api_version": "59.0", "poll_interval_seconds": 5},
+         "auth_method": "password", "api_version": "59.0", "poll_interval_seconds": 5,
+         "use_change_data_capture": "on"},
     )  # fmt: skip
 
     tenants.alpha.refresh_from_db()
     assert page.status_code == 200 and 'name="credentials_env_prefix"' not in page.content.decode()
+    # their org's subscription state is shown read-only; the switch is not theirs to flip
+    assert "alpha subscription error" in page.content.decode()
+    assert 'name="use_change_data_capture"' not in page.content.decode()
+    assert not tenants.alpha.use_change_data_capture
     assert forged.status_code == 403
     assert (tenants.alpha.login_domain, tenants.alpha.credentials_env_prefix) == ("login", "SF_ALPHA")
     assert staff_a.get(reverse("admin:connectors_salesforceorg_add")).status_code == 403

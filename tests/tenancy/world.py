@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
-from changeevents.models import ChangeEvent, SyncCursor
+from changeevents.models import ChangeEvent, ChangeStream, SyncCursor
 from connectors.models import CatalogConnector, ConnectorItemState, ConnectorRun, SalesforceOrg, Store
 from storefront import models as m
 from syncerrors.models import SyncError
@@ -62,6 +62,7 @@ def shared_records(org: SalesforceOrg, word: str) -> dict:
     campaign = m.Campaign.objects.create(org=org, name=f"{tag} campaign", scid=f"{up}-CMP")
     m.CampaignMember.objects.create(org=org, campaign=campaign, contact=contact, scid=f"{up}-CMPC")
     SyncCursor.objects.create(org=org, sobject="Account", last_error=f"{tag} cursor error")
+    ChangeStream.objects.create(org=org, last_error=f"{tag} subscription error")
     contact_event = ChangeEvent.objects.filter(model_label="storefront.contact", object_pk=contact.pk).get()
     error(org, None, contact_event, "Contact", tag, up)
     ChangeEvent.objects.create(
