@@ -12,3 +12,8 @@ from .settings import *  # noqa: E402,F401,F403
 # timeout, so concurrent dispatchers would fail instead of waiting).
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-scsync.sqlite3")}  # noqa: F405
+
+# Each test process counts in its own memory (tests/conftest.py empties it before every test) unless CACHE_URL
+# names a shared cache.
+if "CACHE_URL" not in os.environ:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -40,6 +40,12 @@ class SyncError(models.Model):
         related_name="held_errors",
         help_text=_("The error this one waits behind (for INVALID_CHANGE_EVENT and parent INVALID_FIELD)."),
     )
+    held_count = models.PositiveIntegerField(
+        _("holds back"),
+        default=0,
+        editable=False,
+        help_text=_("Unresolved errors waiting behind this one: kept by syncerrors.counts.errors_changed()."),
+    )
     created_at = models.DateTimeField(_("processed at"), default=timezone.now)
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolved_by = models.ForeignKey(
@@ -55,6 +61,10 @@ class SyncError(models.Model):
             models.Index(fields=["resolved_at", "created_at"], name="syncerror_open_idx"),
             models.Index(fields=["org", "store", "resolved_at"], name="syncerror_scope_idx"),
             models.Index(fields=["status_code"], name="syncerror_code_idx"),
+            # the console's facets: one index scan per filter instead of a sort of every unresolved row
+            models.Index(fields=["resolved_at", "sobject"], name="syncerror_open_object_idx"),
+            models.Index(fields=["resolved_at", "status_code"], name="syncerror_open_code_idx"),
+            models.Index(fields=["resolved_at", "store"], name="syncerror_open_store_idx"),
             models.Index(fields=["scid"], name="syncerror_scid_idx"),
             models.Index(fields=["salesforce_id"], name="syncerror_sfid_idx"),
         ]

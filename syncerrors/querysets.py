@@ -1,7 +1,6 @@
 """Named querysets of the console."""
 
 from django.db import models
-from django.db.models import Count, Q
 
 from changeevents.registry import registry
 from connectors.models import store_or_shared_of_their_orgs
@@ -25,8 +24,3 @@ class SyncErrorQuerySet(models.QuerySet):
         """Superusers see every error; staff see the errors of the stores they manage (and their orgs' shared
         records, which have no store)."""
         return store_or_shared_of_their_orgs(self, user, registry.store_owned_sobjects())
-
-    def with_held_count(self):
-        return self.annotate(
-            held_count=Count("held_errors", filter=Q(held_errors__resolved_at__isnull=True), distinct=True)
-        )

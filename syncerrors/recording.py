@@ -6,6 +6,8 @@ from django.utils import timezone
 from changeevents.failures import EventFailure, RecordProblem
 from changeevents.models import ChangeEvent
 
+from .alerts import alert_after_commit
+from .counts import errors_changed
 from .models import SyncError
 
 
@@ -21,6 +23,8 @@ def record_sync_errors(failures: list[EventFailure]) -> list[SyncError]:
             error.held_by = root_errors.get(failure.blocked_by.pk)
             held.append(error)
     SyncError.objects.bulk_create(held, batch_size=500)
+    errors_changed(e.held_by_id for e in held)
+    alert_after_commit(roots)
     return roots + held
 
 
@@ -61,12 +65,16 @@ def record_problem(problem: RecordProblem) -> SyncError:
     error.message, error.fields, error.payload = problem.message, list(problem.fields), problem.payload
     error.created_at = timezone.now()
     error.save()
+    errors_changed()
     return error
 
 
 def resolve_problems(org_id: int, sobject: str, scid: str, status_code: str) -> int:
     """The side effect worked: its record's open errors of that code are resolved (by nobody: by the system)."""
-    return _open_problems(org_id, sobject, scid, status_code).update(resolved_at=timezone.now())
+    resolved = _open_problems(org_id, sobject, scid, status_code).update(resolved_at=timezone.now())
+    if resolved:
+        errors_changed()
+    return resolved
 
 
 def _open_problems(org_id: int, sobject: str, scid: str, status_code: str):

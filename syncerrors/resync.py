@@ -13,6 +13,7 @@ from changeevents.models import ChangeEvent
 from changeevents.recording import schedule_dispatch
 from connectors.audit import log_change
 
+from .counts import errors_changed
 from .models import SyncError
 
 
@@ -69,6 +70,7 @@ def resync_errors(errors, user=None, duplicate_rule_bypass: bool = False) -> Res
             rerun = rerun_for(error.status_code) if error.event_id is None else None
             if rerun is not None:  # a failed side effect (a media import): run it again
                 rerun(error.org_id, error.sobject, error.scid)
+        errors_changed([e.held_by_id for e in to_requeue] + [e.pk for e in to_requeue])
         log_change(user, to_requeue, "Re-synced" + (" allowing duplicates" if duplicate_rule_bypass else ""))
     result.requeued = to_requeue
     return result

@@ -34,6 +34,14 @@ def pytest_terminal_summary(terminalreporter, config):
         terminalreporter.write_line(f"{left_out} fault tests deselected: {FAULTS_NEED}")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Cached counts (the badge, the facets) never carry over from one test's database to the next's."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def store(db):
     return StoreFactory()

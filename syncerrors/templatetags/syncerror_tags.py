@@ -4,19 +4,21 @@ from django import template
 
 from connectors.models import SalesforceOrg
 
-from ..models import SyncError
+from ..counts import badge_counts
+from ..dashboard import dashboard_for
 
 register = template.Library()
 
 
 @register.inclusion_tag("syncerrors/includes/badge.html", takes_context=True)
 def sync_error_badge(context):
-    """The number of unresolved errors the user may see, linking to the list; red when above zero."""
+    """ "2 problems holding 5 changes": the unresolved root errors the user may see and the changes waiting behind
+    them, linking to the list; red when there is any. A cached count (syncerrors.counts), one cache read."""
     user = getattr(context.get("request"), "user", None)
     if user is None or not user.is_active or not user.is_staff:
         return {"show": False}
-    count = SyncError.objects.visible_to(user).unresolved().count()
-    return {"show": True, "count": count}
+    counts = badge_counts(user)
+    return {"show": True, "count": counts["problems"] + counts["held"], **counts}
 
 
 @register.inclusion_tag("syncerrors/includes/triggers_warning.html", takes_context=True)
@@ -26,3 +28,12 @@ def sync_triggers_warning(context):
     if user is None or not user.is_active or not user.is_staff:
         return {"orgs": []}
     return {"orgs": list(SalesforceOrg.objects.visible_to(user).with_triggers_off())}
+
+
+@register.inclusion_tag("syncerrors/includes/dashboard.html", takes_context=True)
+def sync_dashboard(context):
+    """The sync-health dashboard of every org the user may see (the admin index shows it first)."""
+    user = getattr(context.get("request"), "user", None)
+    if user is None or not user.is_active or not user.is_staff:
+        return {"show": False}
+    return {"show": True, "dashboard": dashboard_for(user)}

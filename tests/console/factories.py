@@ -1,6 +1,7 @@
 """Sync errors made directly (an event plus its error), with held chains, for the console's tests."""
 
 from changeevents.models import ChangeEvent
+from syncerrors.counts import errors_changed
 from syncerrors.models import SyncError
 from tests.factories import ContactFactory, OrderFactory
 
@@ -24,6 +25,7 @@ def failed_contact(store, code="FIELD_CUSTOM_VALIDATION_EXCEPTION", message="Ema
         raw_response='{"success": false}',
         **extra,
     )
+    errors_changed()  # as syncerrors.recording does
     return contact, error
 
 
@@ -32,7 +34,7 @@ def held_order(store, contact, root):
     event = ChangeEvent.objects.filter(model_label="storefront.order", object_pk=order.pk).get()
     event.status, event.blocked_by = "held", root.event
     event.save()
-    return SyncError.objects.create(
+    held = SyncError.objects.create(
         event=event,
         org=store.org,
         store=store,
@@ -43,3 +45,5 @@ def held_order(store, contact, root):
         message="A parent record failed to sync",
         held_by=root,
     )
+    errors_changed([root.pk])  # as syncerrors.recording does
+    return held
