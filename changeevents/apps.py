@@ -17,3 +17,12 @@ class ChangeEventsConfig(AppConfig):
         post_migrate.connect(ensure_engine_schedules, sender=self, dispatch_uid="scsync-engine-schedules")
         post_save.connect(org_saved, sender=SalesforceOrg, dispatch_uid="scsync-org-schedules")
         post_delete.connect(org_deleted, sender=SalesforceOrg, dispatch_uid="scsync-org-schedules-delete")
+
+        from celery.signals import beat_embedded_init, beat_init, worker_ready, worker_shutdown
+
+        from .health import on_beat_init, on_shutdown, on_worker_ready
+
+        worker_ready.connect(on_worker_ready, dispatch_uid="scsync-heartbeat-worker")
+        beat_init.connect(on_beat_init, dispatch_uid="scsync-heartbeat-beat")
+        beat_embedded_init.connect(on_beat_init, dispatch_uid="scsync-heartbeat-beat-embedded")
+        worker_shutdown.connect(on_shutdown, dispatch_uid="scsync-heartbeat-stop")

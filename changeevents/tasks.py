@@ -14,6 +14,7 @@ from connectors.leases import LeaseLost, ran_recently
 from connectors.models import SalesforceOrg
 
 from .failures import first_line
+from .health import timed
 from .safety_net import safety_net
 from .upstream import take_turn
 from .wakeups import sweep
@@ -40,7 +41,8 @@ def dispatch_upstream_task(org_id: int) -> str:
     with _ends_cleanly(f"upstream org {org_id}"):
         if not SalesforceOrg.objects.filter(pk=org_id).exists():
             return "no such org"
-        summary = take_turn(org_id)
+        with timed("dispatch"):
+            summary = take_turn(org_id)
         if summary is None:
             return "already running"
         # a dispatch that found nothing to send is routine: DEBUG, so an idle installation logs nothing at INFO
@@ -55,7 +57,8 @@ def sweep_upstream_task(every: float | None = None) -> int:
     woken = 0
     with _ends_cleanly("upstream sweep"):
         if not ran_recently("upstream-sweep", every):
-            woken = sweep()
+            with timed("sweep"):
+                woken = sweep()
     return woken
 
 
@@ -89,7 +92,8 @@ def _poll(org_id: int, what: str, schedule_key: str, every: float | None, **opti
             return "no such org"
         if ran_recently(schedule_key, every):
             return "ran within half an interval"
-        summary = poll_org(org_id, **options)
+        with timed("poll"):
+            summary = poll_org(org_id, **options)
         level = logging.INFO if summary.changed_anything else logging.DEBUG
         logger.log(level, "%s org %s: %s", what, org_id, summary)
         outcome = str(summary)

@@ -4,6 +4,8 @@ from django.db import models
 
 from connectors.models import SalesforceOrg
 
+from ..querysets import SyncCursorQuerySet
+
 
 class SyncCursor(models.Model):
     """(SystemModstamp, Id) of the last row applied, and where the next poll starts reading.
@@ -27,6 +29,8 @@ class SyncCursor(models.Model):
         blank=True, default="", help_text="Why the last poll of this object failed (empty when it succeeded)."
     )
     last_error_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SyncCursorQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["org", "sobject"], name="cursor_unique_per_org_object")]
