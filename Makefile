@@ -41,6 +41,7 @@ test: install
 		"SCSYNC_MEDIA_ALLOW_LOCAL_URLS=1" \
 		"SALESFORCE_EMULATOR_CONNECTION_FILE=$(CURDIR)/var/emulator/connection.json" \
 		"SHOPIFY_DEMO_TOKEN=shpat_local_demo" \
+		"EMAIL_URL=consolemail://" \
 		"SHOPIFY_DEMO_CA=$(CURDIR)/var/emulator/shop-ca.pem" > $@
 	@echo "wrote $@ (local development settings)"
 

@@ -10,15 +10,16 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from connectors.admin import SalesforceOrgAdmin
+from connectors.admin import OrgFilter, SalesforceOrgAdmin
 from connectors.audit import log_change
 from connectors.models import SalesforceOrg
 from connectors.salesforce.connection import missing_variables
 
 from .downstream import request_poll
-from .models import ChangeStream, SyncCursor, UnsentChange
+from .models import ChangeEvent, ChangeStream, DeliveryAttempt, SyncCursor, UnsentChange
 from .org_check import check_org
-from .registry import ScheduleGroup
+from .outbox import retry_now
+from .registry import ScheduleGroup, registry
 from .triggers import set_triggers
 from .unsent import TriggersStillOff, catch_up, discard, unsent_by_object
 
@@ -192,3 +193,102 @@ class UnsentChangeAdmin(admin.ModelAdmin):
     def discard_changes(self, request, queryset):
         count = discard(queryset, user=request.user)
         self.message_user(request, _("%(count)d changes discarded.") % {"count": count}, messages.WARNING)
+
+
+class ObjectFilter(admin.SimpleListFilter):
+    """The synced objects, from the sync mappings (never by scanning the outbox)."""
+
+    title = _("object")
+    parameter_name = "sobject"
+
+    def lookups(self, request, model_admin):
+        return [(name, name) for name in sorted({mapping.sobject for mapping in registry.all()})]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(sobject=self.value()) if self.value() else queryset
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For support staff: look, never add, change or delete (the engine owns these rows)."""
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class DeliveryAttemptInline(admin.TabularInline):
+    model = DeliveryAttempt
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ("attempted_at", "success", "http_status", "status_code", "message", "duration_ms")
+    ordering = ("attempted_at",)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ChangeEvent)
+class ChangeEventAdmin(ReadOnlyAdmin):
+    """The outbox: every change event with its attempts, filtered by org, object and status. Staff see their stores'
+    events and their orgs' shared records' (the console site applies visible_to). "Retry now" sends a deferred
+    event at once instead of after its back-off."""
+
+    list_display = (
+        "id",
+        "org",
+        "direction",
+        "sobject",
+        "event_type",
+        "scid",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_status_code",
+        "store",
+        "created_at",
+        "processed_at",
+    )
+    list_filter = (OrgFilter, ObjectFilter, "status", "direction", "event_type")
+    search_fields = ("=scid", "=salesforce_id")
+    list_select_related = ("org", "store")
+    list_per_page = 50
+    show_full_result_count = False
+    ordering = ("-id",)
+    inlines = [DeliveryAttemptInline]
+    actions = ["retry_now_action"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    # retrying moves a deferred send earlier and changes nothing else: whoever may see the event may ask for it
+    @admin.action(description=_("Retry now: send the selected deferred changes at once"), permissions=["view"])
+    def retry_now_action(self, request, queryset):
+        count = retry_now(queryset, user=request.user)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d deferred change will be sent now.", "%(count)d deferred changes will be sent now.", count
+            )
+            % {"count": count},
+            messages.SUCCESS if count else messages.WARNING,
+        )
+        if not count:
+            self.message_user(request, _("Only pending changes waiting for a later attempt can be retried now."))
+
+
+@admin.register(SyncCursor)
+class SyncCursorAdmin(ReadOnlyAdmin):
+    """How far each org's objects have been read from Salesforce: staff see their orgs' cursors."""
+
+    list_display = ("org", "sobject", "last_polled_at", "last_modstamp", "rows_applied", "last_error", "last_error_at")
+    list_filter = (OrgFilter, ObjectFilter)
+    list_select_related = ("org",)
+    ordering = ("org__name", "sobject")

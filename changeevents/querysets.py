@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from connectors.models import store_or_shared_of_their_orgs
+from connectors.models import SalesforceOrg, store_or_shared_of_their_orgs
 
 from .registry import registry
 
@@ -54,3 +54,9 @@ class ChangeEventQuerySet(models.QuerySet):
 
     def for_record(self, label: str, object_pk: int):
         return self.filter(model_label=label, object_pk=object_pk)
+
+
+class SyncCursorQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Whoever may see an org sees how far its objects have been read (as on the org's page)."""
+        return self.filter(org__in=SalesforceOrg.objects.visible_to(user))

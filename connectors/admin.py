@@ -5,8 +5,23 @@ Tenancy (scsync_site.tenancy): superusers manage orgs and add stores; staff view
 """
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import SalesforceOrg, Store
+
+
+class OrgFilter(admin.SimpleListFilter):
+    """`?org=<id>`: the orgs the user may see, listed from the org table (never by scanning the filtered rows), for
+    any list whose rows have an org (sync errors, the outbox, cursors). The dashboard links with it."""
+
+    title = _("org")
+    parameter_name = "org"
+
+    def lookups(self, request, model_admin):
+        return [(str(org.pk), org.name) for org in SalesforceOrg.objects.visible_to(request.user).order_by("name")]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(org_id=self.value()) if self.value() else queryset
 
 
 class StoreInline(admin.TabularInline):

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import RegexValidator, validate_email
 from django.utils.translation import gettext_lazy as _
 
 MY_DOMAIN = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\.my\.salesforce\.com$")
@@ -71,6 +71,50 @@ def validate_shop_url(value: str) -> None:
         params={"value": value, "hint": hint},
         code="shop_url",
     )
+
+
+def validate_webhook_url(value: str) -> None:
+    """An alert webhook: https with a host name or a public address, no user, password or fragment (a query may
+    carry the receiver's own token); loopback only where SCSYNC_ALLOW_LOOPBACK is on, never a private address."""
+    try:
+        parts = urlsplit(value or "")
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 (raises on a bad port)
+    except ValueError as exc:
+        raise ValidationError(_("%(value)r is not a URL: %(reason)s"), params={"value": value, "reason": exc}) from exc
+    plain = parts.scheme == "https" and bool(host) and not parts.username and not parts.password
+    plain = plain and not parts.fragment
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+    if plain and is_loopback(host):
+        if settings.SCSYNC_ALLOW_LOOPBACK:
+            return
+    elif plain and (address is None or address.is_global):
+        return
+    raise ValidationError(
+        _("%(value)r is not a webhook URL: use https://<a public host>/<path>, with no user or password in it."),
+        params={"value": value},
+        code="webhook_url",
+    )
+
+
+def email_list(value: str) -> list[str]:
+    return [part.strip() for part in re.split(r"[,\s;]+", value or "") if part.strip()]
+
+
+def validate_email_list(value: str) -> None:
+    wrong = []
+    for address in email_list(value):
+        try:
+            validate_email(address)
+        except ValidationError:
+            wrong.append(address)
+    if wrong:
+        raise ValidationError(
+            _("Not an e-mail address: %(wrong)s."), params={"wrong": ", ".join(wrong)}, code="alert_emails"
+        )
 
 
 def first_invalid(checks) -> str | None:

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_celery_beat",
     "django_filters",
+    "health_check",  # /health/ (its page template)
     "connectors",
     "storefront",
     "changeevents",
@@ -141,6 +142,11 @@ SCSYNC_MEDIA_CONTENT_TYPES = env.list(
 
 LOGIN_URL = "admin:login"
 
+# The console's cached counts (the error badge, the list's facets) live here, dropped whenever errors change: the
+# worker that records an error and the web process that shows the badge must share it. A directory under var/ on
+# one machine; several machines share Redis (CACHE_URL=redis://127.0.0.1:6379/1).
+CACHES = {"default": env.cache("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
+
 # --- Celery -----------------------------------------------------------------------------------------------
 _BROKER_DIR = VAR_DIR / "celery-broker"
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost//")
@@ -217,6 +223,18 @@ SCSYNC_RECONCILE_WINDOW_SECONDS = env.int("SCSYNC_RECONCILE_WINDOW_SECONDS", def
 # not heard from for SCSYNC_CDC_STALE_SECONDS is down, and the org's poll_interval_seconds polling resumes.
 SCSYNC_CDC_POLL_INTERVAL_SECONDS = env.int("SCSYNC_CDC_POLL_INTERVAL_SECONDS", default=60)
 SCSYNC_CDC_STALE_SECONDS = env.int("SCSYNC_CDC_STALE_SECONDS", default=6)
+# Worker and Beat processes write a heartbeat row this often; a kind not heard from for the stale time shows red on
+# the dashboard and fails /health/.
+SCSYNC_HEARTBEAT_SECONDS = env.float("SCSYNC_HEARTBEAT_SECONDS", default=10)
+SCSYNC_HEARTBEAT_STALE_SECONDS = env.float("SCSYNC_HEARTBEAT_STALE_SECONDS", default=60)
+# Alerts of new sync errors (an org's alert addresses): Django's mail backend from EMAIL_URL (make run's .env uses
+# the console backend, which prints them); links in them start with SCSYNC_CONSOLE_URL.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="scsync@localhost")
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+SCSYNC_CONSOLE_URL = env.str("SCSYNC_CONSOLE_URL", default="http://127.0.0.1:8000")
+# /metrics answers only `Authorization: Bearer <this>`; empty: /metrics is off (404).
+SCSYNC_METRICS_TOKEN = env.str("SCSYNC_METRICS_TOKEN", default="")
 # Retention: synced events go this long after they were processed; events that had a sync error (resolved or not)
 # are kept for the longer error retention; pruning deletes in batches and never deletes a sync error.
 SCSYNC_EVENT_RETENTION_DAYS = env.int("SCSYNC_EVENT_RETENTION_DAYS", default=30)

@@ -12,6 +12,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from connectors.admin import OrgFilter
+from connectors.models import Store
+
+from .counts import facet_values
+from .dashboard import dashboard_for
 from .details import error_details
 from .models import SyncError
 from .resync import resync_errors, resync_status_code
@@ -37,6 +42,47 @@ class ResolutionFilter(admin.SimpleListFilter):
         if self.value() == "all":
             return queryset
         return queryset.unresolved()
+
+
+class CachedFacetFilter(admin.SimpleListFilter):
+    """The distinct values of one column among the errors the user may see, cached until errors change: the list
+    never sorts every error to offer its choices."""
+
+    column: str
+
+    def lookups(self, request, model_admin):
+        return [(value, value) for value in facet_values(request.user, self.column)]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(**{self.column: self.value()}) if self.value() else queryset
+
+
+class ObjectFilter(CachedFacetFilter):
+    title = _("object")
+    parameter_name = column = "sobject"
+
+
+class StatusCodeFilter(CachedFacetFilter):
+    title = _("status code")
+    parameter_name = column = "status_code"
+
+
+class StoreFilter(admin.SimpleListFilter):
+    """The user's stores, and the records their orgs' stores share (which have no store): from the store table,
+    never from the errors."""
+
+    title = _("store")
+    parameter_name = "store"
+    SHARED = "shared"
+
+    def lookups(self, request, model_admin):
+        stores = Store.objects.managed_by(request.user).order_by("name")
+        return [(str(s.pk), s.name) for s in stores] + [(self.SHARED, _("Shared by the org's stores"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == self.SHARED:
+            return queryset.filter(store__isnull=True)
+        return queryset.filter(store_id=self.value()) if self.value() else queryset
 
 
 def message_result(model_admin, request, result) -> None:
@@ -83,27 +129,29 @@ class SyncErrorAdmin(admin.ModelAdmin):
         "created_at",
         "salesforce_id",
         "scid",
-        "status_code",
+        "status_code_wrapped",
         "short_message",
-        "store",
+        "store_or_org",
         "held_count",
     )
     list_display_links = None
     list_filter = (
         ResolutionFilter,
-        ("store", admin.RelatedOnlyFieldListFilter),
-        "sobject",
-        "status_code",
+        OrgFilter,
+        StoreFilter,
+        ObjectFilter,
+        StatusCodeFilter,
         "event_type",
         "created_at",
     )
     search_fields = ("salesforce_id", "scid", "message")
-    list_select_related = ("store",)
+    list_select_related = ("store", "org")
     list_per_page = 50
+    show_full_result_count = False  # a second count of every error the user may see, resolved ones included
     actions = ["resync_selected"]
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).with_held_count()  # the console site applies visible_to
+    class Media:
+        css = {"all": ["syncerrors/console.css"]}
 
     def get_ordering(self, request):
         # Root errors first (a held error points at its root), newest first within each group.
@@ -131,11 +179,19 @@ class SyncErrorAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("message"))
     def short_message(self, error):
-        return error.message if len(error.message) <= 120 else error.message[:117] + "..."
+        """One line, cut to the column: the full text on hover, and on the info page."""
+        return format_html('<span class="sync-error-message" title="{}">{}</span>', error.message, error.message)
 
-    @admin.display(description=_("holds back"), ordering="held_count")
-    def held_count(self, error):
-        return error.held_count
+    @admin.display(description=_("status code"), ordering="status_code")
+    def status_code_wrapped(self, error):
+        # underscores are break opportunities, so a long code wraps instead of widening the column
+        return format_html('<span class="sync-error-code">{}</span>', error.status_code.replace("_", "_\u200b"))
+
+    @admin.display(description=_("store"), ordering="store__name")
+    def store_or_org(self, error):
+        if error.store_id:
+            return error.store.name
+        return _("%(org)s (shared by its stores)") % {"org": error.org.name}
 
     def has_resync_permission(self, request, obj=None):
         return request.user.has_perm("syncerrors.resync_syncerror")
@@ -149,6 +205,8 @@ class SyncErrorAdmin(admin.ModelAdmin):
         wrap = self.admin_site.admin_view
         return [
             path("<int:error_id>/info/", wrap(self.info_view), name="syncerrors_syncerror_info"),
+            path("health/<int:org_id>/", wrap(self.org_health_view), name="syncerrors_org_health"),
+            path("<int:error_id>/resync/", wrap(self.resync_one_view), name="syncerrors_syncerror_resync"),
             path("<int:error_id>/resync-code/", wrap(self.resync_code_view), name="syncerrors_syncerror_resync_code"),
             path(
                 "<int:error_id>/resync-allow-duplicates/",
@@ -173,6 +231,33 @@ class SyncErrorAdmin(admin.ModelAdmin):
             **error_details(error, request.user),
         }
         return TemplateResponse(request, "admin/syncerrors/syncerror/info.html", context)
+
+    def org_health_view(self, request, org_id):
+        """One org's sync health: the dashboard's row, the lag of every object and the change subscription."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        dashboard = dashboard_for(request.user, org_ids=[org_id])
+        if not dashboard.orgs:
+            raise Http404("No such org, or not one of yours.")
+        health = dashboard.orgs[0]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Sync health of %(org)s") % {"org": health.org.name},
+            "dashboard": dashboard,
+            "health": health,
+        }
+        return TemplateResponse(request, "admin/syncerrors/org_health.html", context)
+
+    def resync_one_view(self, request, error_id):
+        """Re-sync this error (and what it holds back): the info page's button."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        error = self._visible_error(request, error_id)
+        if not self.has_resync_permission(request):
+            raise PermissionDenied
+        message_result(self, request, resync_errors([error], user=request.user))
+        return HttpResponseRedirect(reverse("admin:syncerrors_syncerror_changelist"))
 
     def resync_code_view(self, request, error_id):
         if request.method != "POST":

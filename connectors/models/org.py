@@ -5,7 +5,7 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ..validators import salesforce_prefix, validate_login_domain
+from ..validators import salesforce_prefix, validate_email_list, validate_login_domain, validate_webhook_url
 
 API_VERSION_VALIDATOR = RegexValidator(r"^\d{2,3}\.0$", _("An API version looks like 59.0."))
 
@@ -86,6 +86,27 @@ class SalesforceOrg(models.Model):
     sending_paused_until = models.DateTimeField(
         null=True, blank=True, help_text=_("Set when Salesforce answers REQUEST_LIMIT_EXCEEDED.")
     )
+    alert_emails = models.TextField(
+        blank=True,
+        default="",
+        validators=[validate_email_list],
+        help_text=_(
+            "Who hears of new sync errors: e-mail addresses, one per line or comma-separated. At most one e-mail per "
+            "status code per hour, with the count and a link to the errors."
+        ),
+    )
+    alert_webhook_url = models.CharField(
+        max_length=500,
+        blank=True,
+        default="",
+        validators=[validate_webhook_url],
+        help_text=_("Optional: the same alert POSTed as JSON to this https URL (a chat or paging webhook)."),
+    )
+    # The org's API requests in its rolling 24 hours, as the last answer's Sforce-Limit-Info header said
+    # (written by the client at most every USAGE_WRITE_SECONDS).
+    api_requests_used = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    api_requests_limit = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    api_usage_read_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = SalesforceOrgQuerySet.as_manager()

@@ -10,9 +10,12 @@ import contextlib
 import json
 import logging
 import threading
+import time
 from collections.abc import Iterable, Iterator
 
 import requests
+from django.db import transaction
+from django.utils import timezone
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceError
 
@@ -25,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 COLLECTION_LIMIT = 200
 TIMEOUT = (10, 120)  # connect, read (seconds)
+USAGE_WRITE_SECONDS = 10
 _clients: dict[int, SalesforceClient] = {}
 _clients_lock = threading.Lock()
 
@@ -35,7 +39,7 @@ def client_for_org(org: SalesforceOrg) -> SalesforceClient:
     with _clients_lock:
         client = _clients.get(org.pk)
         if client is None or client.connection != connection:
-            client = SalesforceClient(connection)
+            client = SalesforceClient(connection, org_id=org.pk)
             _clients[org.pk] = client
         return client
 
@@ -62,8 +66,10 @@ def _failure_from_http(response: requests.Response) -> SalesforceFailure:
 
 
 class SalesforceClient:
-    def __init__(self, connection: Connection):
+    def __init__(self, connection: Connection, org_id: int | None = None):
         self.connection = connection
+        self.org_id = org_id  # whose API usage the answers report (the dashboard's figure)
+        self._usage_written_at = float("-inf")
         self._auth_lock = threading.Lock()
         self._generation = 0
         self.api_usage: tuple[int, int] | None = None
@@ -206,6 +212,21 @@ class SalesforceClient:
         usage = (self.sf.api_usage or {}).get("api-usage")
         if usage is not None:
             self.api_usage = (usage.used, usage.total)
+            self._record_usage()
+
+    def _record_usage(self) -> None:
+        """Keep the org's API usage on its row, at most every USAGE_WRITE_SECONDS, after the caller's transaction
+        (a dispatch or a poll) commits, so the org's row is never locked for the length of a batch."""
+        now = time.monotonic()
+        if self.org_id is None or now < self._usage_written_at + USAGE_WRITE_SECONDS:
+            return
+        self._usage_written_at = now
+        org_id, (used, total) = self.org_id, self.api_usage
+        transaction.on_commit(
+            lambda: SalesforceOrg.objects.filter(pk=org_id).update(
+                api_requests_used=used, api_requests_limit=total, api_usage_read_at=timezone.now()
+            )
+        )
 
     # --- sObject Collections ------------------------------------------------------------------------------
     def upsert_records(

@@ -22,6 +22,17 @@ from tests.console.factories import failed_contact
 pytestmark = pytest.mark.django_db
 
 
+def _deferred_change(org):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    account = Account.objects.create(org=org, name="Backing off")
+    event = ChangeEvent.objects.filter(model_label="storefront.account", object_pk=account.pk).get()
+    ChangeEvent.objects.filter(pk=event.pk).update(attempts=2, next_attempt_at=timezone.now() + timedelta(minutes=5))
+    return event
+
+
 def _unsent_change(org):
     set_triggers(org, False)
     Account.objects.create(org=org, name="Made while off")
@@ -36,6 +47,7 @@ SUBJECTS = {
     ("connectors.salesforceorg", "test_connection"): lambda world: world["org"],
     ("changeevents.unsentchange", "send_now"): lambda world: _unsent_change(world["org"]),
     ("changeevents.unsentchange", "discard_changes"): lambda world: _unsent_change(world["org"]),
+    ("changeevents.changeevent", "retry_now_action"): lambda world: _deferred_change(world["org"]),
     ("syncerrors.syncerror", "resync_selected"): lambda world: failed_contact(world["store"])[1],
     ("connectors.catalogconnector", "activate"): lambda world: world["inactive_connector"],
     ("connectors.catalogconnector", "deactivate"): lambda world: world["connector"],

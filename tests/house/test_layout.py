@@ -19,7 +19,7 @@ ALLOWED = {
     "connectors": set(),
     "scsync_site": set(),
     "emulators": set(),
-    "benchmarks": {"storefront", "changeevents", "connectors", "emulators"},
+    "benchmarks": {"storefront", "changeevents", "syncerrors", "connectors", "emulators"},
 }
 
 

@@ -12,6 +12,7 @@ BENCHMARKS = {
     "emulator": "benchmarks.emulator",
     "bulk": "benchmarks.bulk",
     "latency": "benchmarks.latency",
+    "console": "benchmarks.console",
 }
 
 
