@@ -26,21 +26,24 @@ from .unsent import TriggersStillOff, catch_up, discard, unsent_by_object
 admin.site.unregister(SalesforceOrg)
 
 
-class OrgStatusInline(admin.TabularInline):
-    """A read-only view of the org's sync state, shown to whoever may view the org (the org admin decides that),
-    never added, changed or deleted by hand."""
+class ReadOnlyInline(admin.TabularInline):
+    """Rows the engine writes, shown and never added, changed or deleted by hand."""
 
     extra = 0
     can_delete = False
-
-    def has_view_permission(self, request, obj=None):
-        return self.admin_site._registry[SalesforceOrg].has_view_permission(request, obj)
 
     def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class OrgStatusInline(ReadOnlyInline):
+    """A read-only view of the org's sync state, shown to whoever may view the org (the org admin decides that)."""
+
+    def has_view_permission(self, request, obj=None):
+        return self.admin_site._registry[SalesforceOrg].has_view_permission(request, obj)
 
 
 class SyncCursorInline(OrgStatusInline):
@@ -221,18 +224,10 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class DeliveryAttemptInline(admin.TabularInline):
+class DeliveryAttemptInline(ReadOnlyInline):
     model = DeliveryAttempt
-    extra = 0
-    can_delete = False
     fields = readonly_fields = ("attempted_at", "success", "http_status", "status_code", "message", "duration_ms")
     ordering = ("attempted_at",)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ChangeEvent)

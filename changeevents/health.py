@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import close_old_connections, connection
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from .models import ProcessHeartbeat, RunDuration
@@ -42,23 +42,15 @@ def stopped(name: str | None = None) -> None:
     ProcessHeartbeat.objects.filter(name=name or process_name()).update(stopped_at=timezone.now())
 
 
-def stale_before(now=None):
-    return (now or timezone.now()) - timedelta(seconds=settings.SCSYNC_HEARTBEAT_STALE_SECONDS)
-
-
-def alive(kind: str, now=None) -> bool:
-    """A process of this kind beat within SCSYNC_HEARTBEAT_STALE_SECONDS and has not stopped."""
-    rows = ProcessHeartbeat.objects.filter(kind=kind, stopped_at__isnull=True, last_beat_at__gte=stale_before(now))
-    return rows.exists()
-
-
-def latest_heartbeats() -> dict[str, ProcessHeartbeat | None]:
-    """The freshest row of each kind (None: never seen): what the dashboard shows."""
-    rows = ProcessHeartbeat.objects.order_by("kind", "-last_beat_at")
-    found: dict[str, ProcessHeartbeat | None] = {kind: None for kind in ProcessHeartbeat.Kind.values}
-    for row in rows.filter(last_beat_at__gte=timezone.now() - FORGET_AFTER):
-        if found[row.kind] is None:
-            found[row.kind] = row
+def latest_heartbeats(now=None) -> dict[str, tuple[ProcessHeartbeat | None, bool]]:
+    """Per kind: its freshest row of the last day (None: never seen) and whether a process of it is alive."""
+    now = now or timezone.now()
+    rows = ProcessHeartbeat.objects.filter(last_beat_at__gte=now - FORGET_AFTER).order_by("kind", "-last_beat_at")
+    alive = ProcessHeartbeat.objects.alive(now).filter(pk=OuterRef("pk"))
+    found: dict[str, tuple[ProcessHeartbeat | None, bool]] = {kind: (None, False) for kind in ProcessHeartbeat.Kind}
+    for row in rows.annotate(alive=Exists(alive)):
+        latest, any_alive = found[row.kind]
+        found[row.kind] = (latest or row, any_alive or row.alive)
     return found
 
 

@@ -7,7 +7,6 @@ from celery import current_app
 from health_check.base import HealthCheck
 from health_check.exceptions import ServiceUnavailable
 
-from .health import stale_before
 from .models import ProcessHeartbeat
 
 
@@ -28,10 +27,7 @@ class _Heartbeat(HealthCheck):
     kind = ""
 
     async def run(self):  # async: the ORM runs in the request's thread (and its transaction, in tests)
-        fresh = ProcessHeartbeat.objects.filter(
-            kind=self.kind, stopped_at__isnull=True, last_beat_at__gte=stale_before()
-        )
-        if not await fresh.aexists():
+        if not await ProcessHeartbeat.objects.alive().filter(kind=self.kind).aexists():
             label = ProcessHeartbeat.Kind(self.kind).label
             raise ServiceUnavailable(f"no {label} heartbeat within the stale time")
 

@@ -2,7 +2,6 @@
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import F
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -19,6 +18,7 @@ from .counts import facet_values
 from .dashboard import dashboard_for
 from .details import error_details
 from .models import SyncError
+from .querysets import LIST_ORDER
 from .resync import resync_errors, resync_status_code
 
 
@@ -154,8 +154,7 @@ class SyncErrorAdmin(admin.ModelAdmin):
         css = {"all": ["syncerrors/console.css"]}
 
     def get_ordering(self, request):
-        # Root errors first (a held error points at its root), newest first within each group.
-        return [F("held_by").asc(nulls_first=True), "-created_at"]
+        return list(LIST_ORDER)
 
     def has_add_permission(self, request):
         return False
@@ -189,9 +188,7 @@ class SyncErrorAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("store"), ordering="store__name")
     def store_or_org(self, error):
-        if error.store_id:
-            return error.store.name
-        return _("%(org)s (shared by its stores)") % {"org": error.org.name}
+        return error.store_label
 
     def has_resync_permission(self, request, obj=None):
         return request.user.has_perm("syncerrors.resync_syncerror")

@@ -29,9 +29,14 @@ WEBHOOK_TIMEOUT = 5
 
 def alert_after_commit(roots: list[SyncError]) -> None:
     """New root errors were recorded: once the transaction commits, alert for each (org, status code)."""
-    groups = {(error.org_id, error.status_code) for error in roots}
+    groups = sorted({(error.org_id, error.status_code) for error in roots})
+
+    def send_all():
+        for org_id, code in groups:
+            send_alert(org_id, code)
+
     if groups:
-        transaction.on_commit(lambda: [send_alert(org_id, code) for org_id, code in sorted(groups)])
+        transaction.on_commit(send_all)
 
 
 def send_alert(org_id: int, status_code: str) -> bool:

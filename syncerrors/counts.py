@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
 from .models import SyncError
@@ -64,12 +64,7 @@ def cached(name: str, user, compute):
 def badge_counts(user) -> dict:
     """{"problems": unresolved root errors, "held": unresolved changes held behind them}, as `user` sees them."""
 
-    def compute():
-        errors = SyncError.objects.visible_to(user).unresolved().order_by()
-        counts = errors.aggregate(every=Count("pk"), held=Count("pk", filter=Q(held_by__isnull=False)))
-        return {"problems": counts["every"] - counts["held"], "held": counts["held"]}
-
-    return cached("badge", user, compute)
+    return cached("badge", user, lambda: SyncError.objects.visible_to(user).unresolved().problem_counts())
 
 
 def facet_values(user, field: str) -> list[str]:

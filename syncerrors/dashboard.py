@@ -10,16 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Exists, Min, OuterRef
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
-from changeevents.health import latest_heartbeats, stale_before
-from changeevents.models import ChangeEvent, ChangeStream, ProcessHeartbeat, SyncCursor
+from changeevents.health import latest_heartbeats
+from changeevents.models import ChangeEvent, ChangeStream, SyncCursor
 from connectors.models import SalesforceOrg
 
 from .charts import hourly_chart
 from .models import SyncError
+from .querysets import PROBLEM_COUNTS
 
 HOURS = 48
 BACKLOG = ("pending", "in_flight", "held", "failed")
@@ -147,10 +148,10 @@ def _cursors(health, ids, now) -> None:
 
 
 def _streams(health, ids, now) -> None:
-    healthy = set(ChangeStream.objects.filter(org_id__in=ids).healthy(now).values_list("pk", flat=True))
-    for stream in ChangeStream.objects.filter(org_id__in=ids).order_by("pk"):
+    healthy = ChangeStream.objects.healthy(now).filter(pk=OuterRef("pk"))
+    for stream in ChangeStream.objects.filter(org_id__in=ids).annotate(is_healthy=Exists(healthy)).order_by("pk"):
         health[stream.org_id].stream = stream
-        health[stream.org_id].stream_healthy = stream.pk in healthy
+        health[stream.org_id].stream_healthy = stream.is_healthy
 
 
 def _backlog(health, ids, user) -> None:
@@ -165,11 +166,7 @@ def _backlog(health, ids, user) -> None:
 
 def _errors(health, ids, user, now) -> None:
     visible = SyncError.objects.visible_to(user).filter(org_id__in=ids).order_by()
-    open_rows = (
-        visible.unresolved()
-        .values("org_id")
-        .annotate(every=Count("pk"), held=Count("pk", filter=Q(held_by__isnull=False)))
-    )
+    open_rows = visible.unresolved().values("org_id").annotate(**PROBLEM_COUNTS)
     for row in open_rows:
         health[row["org_id"]].problems = row["every"] - row["held"]
         health[row["org_id"]].held = row["held"]
@@ -188,13 +185,9 @@ def _errors(health, ids, user, now) -> None:
 
 
 def _processes(now) -> list[ProcessState]:
-    latest = latest_heartbeats()
-    stale = stale_before(now)
     states = []
-    for kind, label in ProcessHeartbeat.Kind.choices:
-        row = latest[kind]
-        alive = row is not None and row.stopped_at is None and row.last_beat_at >= stale
-        states.append(ProcessState(kind, label, row.last_beat_at if row else None, alive))
+    for kind, (row, alive) in latest_heartbeats(now).items():
+        states.append(ProcessState(kind, kind.label, row.last_beat_at if row else None, alive))
     return states
 
 

@@ -73,6 +73,13 @@ class SyncError(models.Model):
         return f"{self.status_code} on {self.sobject} {self.scid}"
 
     @property
+    def store_label(self) -> str:
+        """The store, or for an org-shared record (no store) its org: what the console's Store column says."""
+        if self.store_id:
+            return self.store.name
+        return _("%(org)s (shared by its stores)") % {"org": self.org.name}
+
+    @property
     def is_held(self) -> bool:
         return self.held_by_id is not None
 

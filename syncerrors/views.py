@@ -3,7 +3,6 @@ and the list in another app. Staff only, scoped to their stores by the same rule
 
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.paginator import Paginator
-from django.db.models import F
 from django.http import JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -17,8 +16,7 @@ PAGE_SIZE = 50
 
 
 def _filtered(request) -> SyncErrorFilter:
-    errors = SyncError.objects.visible_to(request.user).select_related("store", "org")
-    errors = errors.order_by(F("held_by").asc(nulls_first=True), "-created_at")
+    errors = SyncError.objects.visible_to(request.user).select_related("store", "org").in_list_order()
     return SyncErrorFilter(request.GET, queryset=errors, request=request)
 
 
@@ -66,7 +64,7 @@ def error_api(request):
             "count": page.paginator.count,
             "page": page.number,
             "pages": page.paginator.num_pages,
-            "next": f"?{query}&page={page.next_page_number()}".replace("?&", "?") if page.has_next() else None,
+            "next": f"?{query}{'&' if query else ''}page={page.next_page_number()}" if page.has_next() else None,
             "errors": [_error_json(error) for error in page],
         }
     )

@@ -1,7 +1,22 @@
 """The engine's processes as the console sees them: a heartbeat row per worker and Beat process, and running totals
 of how long sweeps, dispatches and polls took (for /metrics, from any process)."""
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
+
+
+def stale_before(now=None):
+    """A heartbeat older than this is stale (SCSYNC_HEARTBEAT_STALE_SECONDS)."""
+    return (now or timezone.now()) - timedelta(seconds=settings.SCSYNC_HEARTBEAT_STALE_SECONDS)
+
+
+class ProcessHeartbeatQuerySet(models.QuerySet):
+    def alive(self, now=None):
+        """Processes that beat within the stale time and did not stop: the one rule of /health/ and the dashboard."""
+        return self.filter(stopped_at__isnull=True, last_beat_at__gte=stale_before(now))
 
 
 class ProcessHeartbeat(models.Model):
@@ -14,6 +29,8 @@ class ProcessHeartbeat(models.Model):
     started_at = models.DateTimeField()
     last_beat_at = models.DateTimeField()
     stopped_at = models.DateTimeField(null=True, blank=True, help_text="Set when it stopped cleanly.")
+
+    objects = ProcessHeartbeatQuerySet.as_manager()
 
     class Meta:
         indexes = [models.Index(fields=["kind", "last_beat_at"], name="heartbeat_kind_idx")]
