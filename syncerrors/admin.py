@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 from connectors.admin import OrgFilter
 from connectors.models import Store
 
-from .counts import facet_values
+from .counts import CachedCountPaginator, facet_values
 from .dashboard import dashboard_for
 from .details import error_details
 from .models import SyncError
@@ -148,6 +148,7 @@ class SyncErrorAdmin(admin.ModelAdmin):
     list_select_related = ("store", "org")
     list_per_page = 50
     show_full_result_count = False  # a second count of every error the user may see, resolved ones included
+    paginator = CachedCountPaginator
     actions = ["resync_selected"]
 
     class Media:

@@ -1,17 +1,21 @@
 """What the console counts, kept current by whoever writes sync errors: each root's held count (a column, so the
 list never groups held rows), and the cached badge and facets (dropped whenever errors change).
 
-One rule, one place: every write of sync errors (recording, re-sync) ends with `errors_changed()`.
+One rule, one place: every write of sync errors (recording, re-sync) ends with `errors_changed()`. What is cached
+(the badge, the filters' choices, the lists' counts) is keyed by a generation that call moves on.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 
 from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.utils.functional import cached_property
 
 from .models import SyncError
 
@@ -51,14 +55,28 @@ def _new_generation() -> None:
 
 def cached(name: str, user, compute):
     """`compute()` cached per user until errors change (or CACHE_SECONDS pass): superusers share one entry."""
-    generation = cache.get(GENERATION_KEY) or 0
-    scope = "all" if user.is_superuser else f"user{user.pk}"
-    key = f"syncerrors:{name}:{generation}:{scope}"
+    return _cached(f"{name}:{'all' if user.is_superuser else f'user{user.pk}'}", compute)
+
+
+def _cached(name: str, compute):
+    key = f"syncerrors:{cache.get(GENERATION_KEY) or 0}:{name}"
     value = cache.get(key)
     if value is None:
         value = compute()
         cache.set(key, value, timeout=CACHE_SECONDS)
     return value
+
+
+class CachedCountPaginator(Paginator):
+    """A paginator whose count of a list of errors is cached until errors change: a page of 50 reads 50 rows through
+    the list's index, and its "N errors" no longer counts every error the user may see on every request. The key is
+    the query itself (its SQL names the user's stores), so each filter and each user has their own count."""
+
+    @cached_property
+    def count(self) -> int:
+        sql, params = self.object_list.query.sql_with_params()
+        digest = hashlib.sha256(repr((sql, params)).encode()).hexdigest()
+        return _cached(f"count:{digest}", self.object_list.count)
 
 
 def badge_counts(user) -> dict:

@@ -2,12 +2,11 @@
 and the list in another app. Staff only, scoped to their stores by the same rule as the admin."""
 
 from django.contrib.admin.views.decorators import staff_member_required
-from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from .counts import badge_counts
+from .counts import CachedCountPaginator, badge_counts
 from .csv_export import errors_csv_response
 from .filters import SyncErrorFilter
 from .models import SyncError
@@ -21,7 +20,7 @@ def _filtered(request) -> SyncErrorFilter:
 
 
 def _page(request, filterset):
-    return Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return CachedCountPaginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 def _query_without_page(request) -> str:

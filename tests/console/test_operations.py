@@ -311,3 +311,17 @@ def test_metrics_are_off_without_a_token(client, settings):
     settings.SCSYNC_METRICS_TOKEN = ""
 
     assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer ").status_code == 404
+
+
+def test_list_count_is_cached_until_errors_change(admin_client, store):
+    failed_contact(store)
+    admin_client.get(reverse(LIST))  # counted and cached
+
+    with CaptureQueriesContext(connection) as captured:
+        again = admin_client.get(reverse(LIST))
+    counts = [q for q in captured if "COUNT(" in q["sql"].upper() and "syncerrors_syncerror" in q["sql"]]
+    failed_contact(store)  # errors changed: the list counts again
+    after = admin_client.get(reverse(LIST))
+
+    assert counts == []
+    assert again.context["cl"].result_count == 1 and after.context["cl"].result_count == 2
