@@ -185,10 +185,10 @@ class Installation:
         wait_for(lambda: "ready." in process.output(), 60, f"{process.name} to be ready")
         return process
 
-    def beat(self) -> Process:
+    def beat(self, **env: str) -> Process:
         schedule = self.log_dir / f"beat-{self._count + 1}.schedule"
         argv = [str(BIN / "celery"), "-A", "scsync_site", "beat", "--loglevel", "INFO", "--schedule", str(schedule)]
-        process = self._start("beat", argv, PGAPPNAME="scsync-beat")
+        process = self._start("beat", argv, PGAPPNAME="scsync-beat", **env)
         wait_for(lambda: "beat: Starting" in process.output(), 60, f"{process.name} to start")
         return process
 
