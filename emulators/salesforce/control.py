@@ -32,6 +32,7 @@ HTTP_METHODS = READ_METHODS | {
     "update_records",
     "delete_records",
     "undelete_records",
+    "merge_records",
     "drop_change_streams",
     "deactivate_user",
     "new_session",
@@ -189,6 +190,16 @@ class Control:
             for record_id in ids:
                 store.undelete(sobject, record_id, ctx)
         self.org.publish_changes()
+
+    def merge_records(self, sobject: str, winner: str, losers: list[str], values: dict | None = None) -> dict:
+        """Merge records as a person does in the org: the losers' children move to the winner, the losers are
+        deleted with MasterRecordId set (DELETE change events), the winner keeps `values` (an UPDATE event)."""
+        store = self.org.records
+        with store.lock:
+            ctx = WriteContext(stamp=store.stamp(), allow_duplicates=True)
+            merged = store.recycle_bin.merge(sobject, winner, list(losers), dict(values or {}), ctx)
+        self.org.publish_changes()
+        return store.public(sobject, merged)
 
     def drop_change_streams(self, refuse_for_seconds: float = 0) -> None:
         """End every open Pub/Sub subscription now (UNAVAILABLE), and refuse new ones for that many seconds."""

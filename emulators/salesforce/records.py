@@ -12,6 +12,7 @@ import time
 from .changes import Change
 from .errors import MultipleMatches, RequestError, WriteContext, WriteError  # noqa: F401 (re-exported)
 from .ids import IdFactory, is_valid_id
+from .recycle_bin import RecycleBin
 from .rules import RuleBook
 from .timeutil import format_ms, parse_datetime_literal
 
@@ -81,6 +82,7 @@ class Records:
         }
         self._children = self._child_relationships()
         self._seed_users()
+        self.recycle_bin = RecycleBin(self)
 
     def field_types(self, sobject: str) -> dict[str, str]:
         """Every field's type, in the schema's order, then the system fields."""
@@ -131,6 +133,7 @@ class Records:
                 parent = field.get("to")
                 if (
                     field["type"] != "reference"
+                    or field.get("readOnly")  # MasterRecordId names no child relationship
                     or parent not in out
                     or (parent == "User" and "childRelationship" not in field)
                 ):
@@ -272,28 +275,11 @@ class Records:
         return self.create(sobject, body | {field: value}, ctx), True
 
     def delete(self, sobject: str, record_id: str, ctx: WriteContext) -> dict:
-        record = self._existing(sobject, record_id)
-        self.rules.check_delete(self, sobject, record)
-        record["IsDeleted"] = True
-        record["LastModifiedDate"] = record["SystemModstamp"] = ctx.stamp
-        self._unindex(sobject, record)
-        self._journal(ctx, sobject, "DELETE", record, {})
-        return record
+        """Into the Recycle Bin, with the children Salesforce deletes with it (recycle_bin.py)."""
+        return self.recycle_bin.delete(sobject, record_id, ctx)
 
     def undelete(self, sobject: str, record_id: str, ctx: WriteContext) -> dict:
-        """Bring a deleted record back from the Recycle Bin, with its Id and values."""
-        record = self.get(sobject, record_id, include_deleted=True)
-        if record is None or not record["IsDeleted"]:
-            raise WriteError("UNDELETE_FAILED", f"{record_id} is not in the Recycle Bin", ["Id"])
-        scid = record.get("External_ID__c")
-        clash = self.find(sobject, "External_ID__c", scid) if scid else []
-        if clash:
-            raise WriteError("DUPLICATE_VALUE", f"duplicate value found: External_ID__c on {clash[0]['Id']}", [])
-        record["IsDeleted"] = False
-        record["LastModifiedDate"] = record["SystemModstamp"] = ctx.stamp
-        self._index(sobject, record)
-        self._journal(ctx, sobject, "UNDELETE", record, record)
-        return record
+        return self.recycle_bin.undelete(sobject, record_id, ctx)
 
     def _journal(self, ctx: WriteContext, sobject: str, change_type: str, record: dict, values: dict) -> None:
         self.journal.append(Change(ctx.stamp, sobject, change_type, record["Id"], dict(values), ctx.origin))
@@ -336,6 +322,12 @@ class Records:
                 values[relationships[key]] = self._resolve_reference(sobject, relationships[key], value)
             elif key not in fields:
                 raise WriteError("INVALID_FIELD", f"No such column '{key}' on sobject of type {sobject}", [key])
+            elif fields[key].get("readOnly"):
+                raise WriteError(
+                    "INVALID_FIELD_FOR_INSERT_UPDATE",
+                    f"Unable to create/update fields: {key}. Please check the security settings of this field.",
+                    [key],
+                )
             else:
                 values[key] = _coerce(key, fields[key], value)
         return values
