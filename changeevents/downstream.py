@@ -28,7 +28,7 @@ from connectors.salesforce import SalesforceCallError, SalesforceFailure, client
 
 from .downstream_apply import Applier
 from .models import ChangeEvent, SyncCursor
-from .registry import STORE_FIELD, ScheduleGroup, SyncMapping, registry
+from .registry import MASTER_RECORD_FIELD, STORE_FIELD, ScheduleGroup, SyncMapping, registry
 from .summaries import Tally
 
 logger = logging.getLogger(__name__)
@@ -96,7 +96,9 @@ def mappings_for(group: str | None = None, sobjects: list[str] | None = None) ->
 
 def soql_for(mapping: SyncMapping, since=None, after: bool = False) -> str:
     """The object's queryAll: rows with SystemModstamp from `since` (or strictly after it), oldest first."""
-    fields = ["Id", "IsDeleted", "SystemModstamp", mapping.external_id, *mapping.fields.values()]
+    fields = ["Id", "IsDeleted", "SystemModstamp", mapping.external_id, *mapping.read_fields.values()]
+    if mapping.mergeable:
+        fields.append(MASTER_RECORD_FIELD)  # a deleted row that lost a merge names the winner
     for link in mapping.parents:
         fields += [link.lookup, f"{link.relationship}.{mapping.external_id}"]
     if mapping.sends_store:

@@ -22,7 +22,9 @@ from connectors.salesforce import PARTIAL
 from .bulk_sql import insert_rows, update_rows, write_each_alone
 from .failures import EventFailure, first_line, report_failures
 from .models import ChangeEvent
-from .recording import recording_suppressed, store_id_of
+from .org_deletes import OrgDeletes
+from .outbox import requeue_restored
+from .recording import build_event, jsonable, recording_suppressed, schedule_dispatch, store_id_of
 from .registry import STORE_FIELD, SyncMapping, registry
 from .signals import RecordChanges, announce
 from .summaries import Tally
@@ -54,6 +56,7 @@ class Applier:
         self.changes = RecordChanges(self.model, org.pk)  # announced to the side effects
         self.unread: list[str] = []  # partial rows of records not here: the org must be read for them
         self.still_waiting: set[str] = set()  # Salesforce Ids of rows held for a parent after this run
+        self.rehashed: list = []  # records the row changes nothing of: only their hash and Id are written
 
     def apply(self, rows: list[dict]) -> ApplySummary:
         """Apply rows (newest wins per Id) in one transaction; returns what happened.
@@ -62,11 +65,11 @@ class Applier:
         the suppression, so what they change (a product's stock level) is recorded and goes upstream."""
         latest = {row["Id"]: row for row in rows}
         live = [r for r in latest.values() if not r.get("IsDeleted")]
-        deleted = [r["Id"] for r in latest.values() if r.get("IsDeleted")]
+        deleted = [r for r in latest.values() if r.get("IsDeleted")]
         with transaction.atomic():
             with recording_suppressed():
                 self._apply_live(live)
-                self._apply_deletes(deleted)
+                OrgDeletes(self).apply(deleted)
                 insert_rows(ChangeEvent, self.events)
                 self._settle_pending(latest)
                 for failure in self.failures:  # few: saved one by one so their sync errors can point at them
@@ -100,7 +103,7 @@ class Applier:
         """The record's values from the row; a partial row's absent fields keep the existing record's."""
         kept = row.get(PARTIAL) and existing is not None
         values = {}
-        for model_field_name, salesforce_field in self.mapping.fields.items():
+        for model_field_name, salesforce_field in self.mapping.read_fields.items():
             if kept and salesforce_field not in row:
                 values[model_field_name] = getattr(existing, model_field_name)
                 continue
@@ -162,7 +165,7 @@ class Applier:
         matched = [by_sfid.get(r["Id"]) or by_scid.get(r.get("External_ID__c") or "") for r in live]
         pending = self._pending_upstream_fields([o.pk for o in matched if o is not None])
         deleting = self._pending_upstream_deletes([r for r, o in zip(live, matched, strict=True) if o is None])
-        creates, updates = [], []
+        creates, updates, lacking_scid = [], [], []
         for row, existing in zip(live, matched, strict=True):
             if existing is None and {row["Id"], row.get("External_ID__c")} & deleting:
                 self.summary.skipped += 1  # the website deleted it and the delete is on its way: it wins
@@ -187,16 +190,25 @@ class Applier:
                 continue
             digest = state_hash(values)
             if existing is not None and existing.salesforce_hash == digest and existing.salesforce_id == row["Id"]:
+                record = existing
                 self.summary.skipped += 1
-                continue
-            if existing is None:
+            elif existing is None:
                 record = self._new_record(row, values, digest)
                 creates.append(record)
             else:
                 record = self._updated_record(existing, row, values, digest, pending.get(existing.pk, set()))
-                updates.append(record)
+                if record._downstream_changed:
+                    updates.append(record)
+                else:  # nothing of the website's changes (the website's own push coming back): no event
+                    self.rehashed.append(record)
+                    self.summary.skipped += 1
             record._row = row
+            if self._lacks_scid(row) and (existing is None or existing.pk not in pending):
+                lacking_scid.append(record)
         self._write(creates, updates)
+        OrgDeletes(self).relink([r for r in creates if r.pk])
+        requeue_restored(self.org.pk, self.mapping.label, [o.pk for o in matched if o is not None])
+        self._write_back_scids([r for r in lacking_scid if r.pk])
 
     def _new_record(self, row: dict, values: dict, digest: str):
         record = self.model(org=self.org, salesforce_id=row["Id"], salesforce_hash=digest, **values)
@@ -256,6 +268,26 @@ class Applier:
         parents = registry.for_sobject(link.sobject).model._default_manager.filter(org=self.org)
         return parents.filter(match).values_list(rest, flat=True).first()
 
+    def _lacks_scid(self, row: dict) -> bool:
+        """The org's record has no External_ID__c (a record born in Salesforce, or one whose SCID was cleared)."""
+        external_id = self.mapping.external_id
+        return (external_id in row or not row.get(PARTIAL)) and not row.get(external_id)
+
+    def _write_back_scids(self, records: list) -> None:
+        """Each record's SCID goes to the org as an upstream change (sent by Id with the next dispatch, 200 a
+        Collections call), so both sides hold one identity and a failure shows in the console with its fix."""
+        if not records or not self.mapping.syncs_upstream:
+            return
+        on = self.changes.triggers_enabled()
+        status = Status.PENDING if on else Status.UNSENT
+        stores = self.mapping.store_ids(r.pk for r in records)
+        for record in records:
+            changed = {"scid": record.scid}
+            event = build_event(record, self.mapping, "update", changed, status, store_id=stores.get(record.pk))
+            self.events.append(event)
+        if on:
+            schedule_dispatch(self.org.pk)
+
     def _write(self, creates: list, updates: list) -> None:
         if creates:
             creates = self._each_alone(creates, lambda records: insert_rows(self.model, records))
@@ -274,10 +306,13 @@ class Applier:
             updates = self._each_alone(updates, lambda records: update_rows(self.model, records, fields))
             self.summary.updated += len(updates)
             self.changes.updated.update({r.pk: set(r._downstream_changed) for r in updates if r._downstream_changed})
+        update_rows(self.model, self.rehashed, ["salesforce_id", "salesforce_hash"])
         written = [(r, "create") for r in creates] + [(r, "update") for r in updates]
         stores = self.mapping.store_ids(r.pk for r, _ in written)
         for record, event_type in written:
-            event = self._event(record.pk, record.scid, record.salesforce_id, event_type, Status.SYNCED)
+            names = self.mapping.tracked_fields if event_type == "create" else record._downstream_changed
+            changed = {name: jsonable(getattr(record, name)) for name in names}
+            event = self._event(record.pk, record.scid, record.salesforce_id, event_type, Status.SYNCED, changed)
             event.store_id = stores.get(record.pk)
             self.events.append(event)
 
@@ -306,19 +341,6 @@ class Applier:
         )
 
     # --- deletes, waiting and failed rows --------------------------------------------------------------------
-    def _apply_deletes(self, ids: list[str]) -> None:
-        if not ids:
-            return
-        doomed = self.model._default_manager.filter(org=self.org, salesforce_id__in=ids)
-        found = list(doomed.values_list("pk", "scid", "salesforce_id"))
-        stores = self.mapping.store_ids(pk for pk, _, _ in found)
-        for pk, scid, sfid in found:
-            event = self._event(pk, scid, sfid, "delete", Status.SYNCED)
-            event.store_id = stores.get(pk)
-            self.events.append(event)
-            self.changes.deleted.append(pk)
-        self.summary.deleted += doomed.delete()[1].get(self.model._meta.label, 0)
-
     def _of_row(self, row_id: str):
         """This org's downstream events of the row (a sandbox copy shares record Ids with production)."""
         return ChangeEvent.objects.downstream().filter(org=self.org, sobject=self.mapping.sobject, salesforce_id=row_id)

@@ -52,6 +52,23 @@ def report_failures(failures: list[EventFailure]) -> None:
         recorder(ordered)
 
 
+EventsSettled = Callable[[list[int]], None]
+_settled_handlers: list[EventsSettled] = []
+
+
+def register_settled_handler(handler: EventsSettled) -> None:
+    if handler not in _settled_handlers:
+        _settled_handlers.append(handler)
+
+
+def failures_settled(event_ids: list[int]) -> None:
+    """These events' failures no longer stand (the record was restored in Salesforce, or deleted on both sides):
+    the console resolves their open errors."""
+    if event_ids:
+        for handler in _settled_handlers:
+            handler(list(event_ids))
+
+
 @dataclass
 class RecordProblem:
     """A side effect of a record that failed (a media import, say): a sync error of its own, with no outbox event,

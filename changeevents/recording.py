@@ -38,7 +38,8 @@ def is_suppressed() -> bool:
     return _suppressed.get()
 
 
-def _jsonable(value):
+def jsonable(value):
+    """A model value as JSON (dates and decimals as Django's encoder writes them)."""
     if value is None or isinstance(value, bool | int | float | str):
         return value
     return _json.default(value)
@@ -47,7 +48,7 @@ def _jsonable(value):
 def snapshot(instance: models.Model, mapping: SyncMapping | None = None) -> dict:
     """The tracked field values of an instance, JSON-ready (what an update is compared against)."""
     mapping = mapping or registry.for_model(type(instance))
-    return {name: _jsonable(getattr(instance, name)) for name in mapping.tracked_fields}
+    return {name: jsonable(getattr(instance, name)) for name in mapping.tracked_fields}
 
 
 def remember_snapshot(instance: models.Model) -> None:
@@ -89,11 +90,17 @@ def _status(changes: RecordChanges) -> str:
     return ChangeEvent.Status.PENDING if changes.triggers_enabled() else ChangeEvent.Status.UNSENT
 
 
-def build_event(instance, mapping: SyncMapping, event_type: str, changed: dict, status: str = "pending") -> ChangeEvent:
+_STORE_OF_INSTANCE = object()
+
+
+def build_event(
+    instance, mapping: SyncMapping, event_type: str, changed: dict, status: str = "pending", store_id=_STORE_OF_INSTANCE
+) -> ChangeEvent:
+    """An upstream change event of `instance` (its store worked out along the mapping's path unless given)."""
     return ChangeEvent(
         status=status,
         org_id=instance.org_id,
-        store_id=store_id_of(instance, mapping),
+        store_id=store_id_of(instance, mapping) if store_id is _STORE_OF_INSTANCE else store_id,
         direction=ChangeEvent.Direction.UPSTREAM,
         sobject=mapping.sobject,
         model_label=mapping.label,

@@ -13,6 +13,7 @@ from django.db import models
 EXTERNAL_ID_FIELD = "External_ID__c"
 STORE_FIELD = "Store__c"  # the name of the store a record belongs to (mappings with sends_store)
 CURRENCY_FIELD = "CurrencyIsoCode"  # its store's currency, where the org is multi-currency
+MASTER_RECORD_FIELD = "MasterRecordId"  # on a record deleted by a merge: the record it was merged into
 
 
 class Direction(StrEnum):
@@ -56,6 +57,8 @@ class SyncMapping:
     create_defaults: dict[str, object] = field(default_factory=dict)  # Salesforce values sent on create only
     external_id: str = EXTERNAL_ID_FIELD
     sends_store: bool = False  # the record's store goes as Store__c (and its currency as CurrencyIsoCode)
+    website_owned: tuple[str, ...] = ()  # fields the website assigns (composite keys): sent, never taken back
+    mergeable: bool = False  # Salesforce merges its records: a deleted row may name the winner (MasterRecordId)
 
     @property
     def label(self) -> str:
@@ -68,6 +71,12 @@ class SyncMapping:
     @property
     def syncs_downstream(self) -> bool:
         return self.direction in (Direction.DOWNSTREAM, Direction.BOTH)
+
+    @property
+    def read_fields(self) -> dict[str, str]:
+        """The mapped fields whose values come from outside (a Salesforce row, a loaded file); the website-owned
+        ones are only sent."""
+        return {name: field for name, field in self.fields.items() if name not in self.website_owned}
 
     @property
     def tracked_fields(self) -> tuple[str, ...]:

@@ -25,6 +25,7 @@ from connectors.salesforce import SalesforceCallError, client_for_org
 
 from .bulk_sql import update_rows
 from .models import ChangeEvent
+from .outbox import DELETED_IN_ORG, settle_deleted_on_both_sides
 from .outcomes import HELD_BEHIND_PARENT, DispatchSummary, Outcomes
 from .payloads import build_payload
 from .registry import SyncMapping, registry
@@ -202,11 +203,15 @@ class BatchDispatcher:
             key = (blocking.model_label, blocking.object_pk)
             if key not in groups or key in self.failed_records:
                 continue
-            events = groups.pop(key)
             if blocking.status == Status.IN_FLIGHT:
-                self.outcomes.defer(events, until=blocking.claimed_until)
+                self.outcomes.defer(groups.pop(key), until=blocking.claimed_until)
                 continue
             root = blocking.blocked_by if blocking.status == Status.HELD and blocking.blocked_by else blocking
+            if groups[key][-1].event_type == ChangeEvent.EventType.DELETE and root.last_status_code in DELETED_IN_ORG:
+                # deleted here too: the changes the org refused are moot, and the delete goes (already done there)
+                settle_deleted_on_both_sides(self.org.pk, *key)
+                continue
+            events = groups.pop(key)
             self.failed_records[key] = root
             self.outcomes.held(events, root, "INVALID_CHANGE_EVENT")
 
@@ -263,8 +268,10 @@ class BatchDispatcher:
             else:
                 self.failed_records[key] = blocker
                 self.outcomes.held(events, blocker, HELD_BEHIND_PARENT, build_payload(instance, mapping, events))
-        for bypass in (False, True):
-            group = [r for r in ready if any(e.duplicate_rule_bypass for e in r[0]) == bypass]
+        kinds: dict[tuple[bool, bool], list] = defaultdict(list)  # (duplicates allowed, by Id) -> records
+        for r in ready:
+            kinds[(any(e.duplicate_rule_bypass for e in r[0]), bool(r[1].salesforce_id))].append(r)
+        for (bypass, _), group in sorted(kinds.items()):
             for start in range(0, len(group), 200):
                 self._upsert_chunk(mapping, group[start : start + 200], allow_duplicates=bypass)
 
@@ -280,12 +287,21 @@ class BatchDispatcher:
             result = None
         return result
 
+    def _write_records(self, mapping: SyncMapping, chunk: list, headers: dict | None):
+        """One Collections call for a chunk of one kind: records the org has confirmed are updated by their Id (so a
+        push never depends on the org still holding the SCID, which the body restores), the others are upserted
+        on External_ID__c (a retry after a lost answer updates instead of creating a second record)."""
+        if chunk[0][1].salesforce_id:
+            records = [payload | {"id": instance.salesforce_id} for _, instance, payload in chunk]
+            return self.client.update_records(mapping.sobject, records, headers=headers)
+        payloads = [payload for _, _, payload in chunk]
+        return self.client.upsert_records(mapping.sobject, payloads, mapping.external_id, headers=headers)
+
     def _upsert_chunk(self, mapping: SyncMapping, chunk: list, allow_duplicates: bool = False) -> None:
         started = time.monotonic()
         headers = {"Sforce-Duplicate-Rule-Header": "allowSave=true"} if allow_duplicates else None
         try:
-            payloads = [payload for _, _, payload in chunk]
-            results = self.client.upsert_records(mapping.sobject, payloads, mapping.external_id, headers=headers)
+            results = self._write_records(mapping, chunk, headers)
         except SalesforceCallError as exc:
             self.summary.api_calls += 1
             if exc.failure.status_code in REFUSED_WHOLE_FOR_A_VALUE and len(chunk) > 1:

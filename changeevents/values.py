@@ -65,7 +65,7 @@ def pushed_state_hash(instance: models.Model, mapping) -> str:
     would be), so the next poll sees the website's own change as unchanged: no echo."""
     meta = instance._meta
     values = {}
-    for name in mapping.fields:
+    for name in mapping.read_fields:
         try:
             values[name] = from_salesforce(meta.get_field(name), to_salesforce(getattr(instance, name)))
         except RowError:

@@ -3,6 +3,8 @@
 import logging
 
 from changeevents.bulk_sql import update_rows, write_each_alone
+from changeevents.models import ChangeEvent
+from changeevents.recording import record_bulk
 
 from .models import OrderItem, PricebookEntry
 
@@ -41,6 +43,14 @@ def assign_keys(model, pks) -> int:
         )
 
     written = write_each_alone(changed, lambda rows: update_rows(model, rows, ["composite_key"]), refused)
+    # the key goes to the org too: with the record's create, when that is still on its way, else as an update
+    creating = set(
+        ChangeEvent.objects.upstream()
+        .open()
+        .filter(model_label=model._meta.label_lower, object_pk__in=[r.pk for r in written], event_type="create")
+        .values_list("object_pk", flat=True)
+    )
+    record_bulk([r for r in written if r.pk not in creating], ChangeEvent.EventType.UPDATE, ["composite_key"])
     return len(written)
 
 

@@ -21,6 +21,7 @@ def register_sync_mappings() -> None:
             "billing_state_code": "BillingStateCode",
             "billing_country_code": "BillingCountryCode",
         },
+        mergeable=True,
     )
     registry.register(
         models.Contact,
@@ -37,6 +38,7 @@ def register_sync_mappings() -> None:
             "mailing_country_code": "MailingCountryCode",
         },
         parents=(ParentLink("account", "AccountId", "Account"),),
+        mergeable=True,
     )
     registry.register(
         models.Lead,
@@ -49,6 +51,7 @@ def register_sync_mappings() -> None:
             "status": "Status",
         },
         store_path="store",
+        mergeable=True,
     )
     registry.register(
         models.Campaign,
@@ -116,12 +119,18 @@ def register_sync_mappings() -> None:
     registry.register(
         models.PricebookEntry,
         "PricebookEntry",
-        {"unit_price": "UnitPrice", "is_active": "IsActive", "currency": "CurrencyIsoCode"},
+        {
+            "unit_price": "UnitPrice",
+            "is_active": "IsActive",
+            "currency": "CurrencyIsoCode",
+            "composite_key": "Composite_Key__c",
+        },
         parents=(
             ParentLink("pricebook", "Pricebook2Id", "Pricebook2"),
             ParentLink("product", "Product2Id", "Product2"),
         ),
         schedule=ScheduleGroup.TEN_MINUTES,
+        website_owned=("composite_key",),
     )
     registry.register(
         models.Order,
@@ -138,13 +147,19 @@ def register_sync_mappings() -> None:
     registry.register(
         models.OrderItem,
         "OrderItem",
-        {"quantity": "Quantity", "unit_price": "UnitPrice", "line_number": "Line_Number__c"},
+        {
+            "quantity": "Quantity",
+            "unit_price": "UnitPrice",
+            "line_number": "Line_Number__c",
+            "composite_key": "Composite_Key__c",
+        },
         parents=(
             ParentLink("order", "OrderId", "Order"),
             ParentLink("product", "Product2Id", "Product2"),
             ParentLink("pricebook_entry", "PricebookEntryId", "PricebookEntry"),
         ),
         store_path="order__store",
+        website_owned=("composite_key",),
     )
     registry.register(
         models.Asset,

@@ -9,9 +9,14 @@ class SyncErrorsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from changeevents.failures import register_failure_recorder, register_problem_recorder
+        from changeevents.failures import (
+            register_failure_recorder,
+            register_problem_recorder,
+            register_settled_handler,
+        )
 
-        from .recording import record_problem, record_sync_errors, resolve_problems
+        from .recording import record_problem, record_sync_errors, resolve_problems, resolve_settled
 
         register_failure_recorder(record_sync_errors)
+        register_settled_handler(resolve_settled)
         register_problem_recorder(record_problem, resolve_problems)

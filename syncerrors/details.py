@@ -3,8 +3,10 @@
 import json
 
 from django.apps import apps
+from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 
+from changeevents.models import ChangeEvent
 from changeevents.registry import registry
 
 from .models import SyncError
@@ -46,6 +48,28 @@ def _same_record(errors, error: SyncError):
     return errors.filter(salesforce_id=error.salesforce_id) if error.salesforce_id else errors.filter(pk=error.pk)
 
 
+def salesforce_changes(error: SyncError, user, limit: int = 10) -> list[dict]:
+    """What Salesforce changed of the error's record lately, newest first: each applied downstream event's type,
+    time and field values (the same shape as the website's own changes)."""
+    match = Q(scid=error.scid) if error.scid else Q(pk__in=[])
+    if error.salesforce_id:
+        match |= Q(salesforce_id=error.salesforce_id)
+    events = (
+        ChangeEvent.objects.visible_to(user)
+        .downstream()
+        .synced()
+        .filter(match, org_id=error.org_id, sobject=error.sobject)
+        .order_by("-id")[:limit]
+    )
+    return [
+        {
+            "event": event,
+            "values": ", ".join(f"{name} = {value}" for name, value in sorted((event.changed_fields or {}).items())),
+        }
+        for event in events
+    ]
+
+
 def error_details(error: SyncError, user) -> dict:
     visible = SyncError.objects.visible_to(user)
     event = error.event
@@ -56,6 +80,7 @@ def error_details(error: SyncError, user) -> dict:
         "held_errors": list(visible.filter(held_by=error).unresolved().order_by("created_at")),
         "attempts": list(event.delivery_attempts.order_by("attempted_at")) if event else [],
         "history": list(_same_record(visible, error).exclude(pk=error.pk).order_by("-created_at")[:20]),
+        "salesforce_changes": salesforce_changes(error, user),
         "payload_json": json.dumps(error.payload, indent=2, sort_keys=True, default=str),
         "fields_text": ", ".join(error.fields or []),
     }

@@ -53,6 +53,16 @@ def _root_errors(event_ids: set[int]) -> dict[int, SyncError]:
     return {error.event_id: error for error in errors}
 
 
+def resolve_settled(event_ids: list[int]) -> int:
+    """The engine settled these events' failures (the cause is gone): their open errors are resolved by the system."""
+    errors = SyncError.objects.unresolved().filter(event_id__in=event_ids)
+    roots = list(errors.values_list("held_by_id", flat=True))
+    resolved = errors.update(resolved_at=timezone.now())
+    if resolved:
+        errors_changed(roots)
+    return resolved
+
+
 def record_problem(problem: RecordProblem) -> SyncError:
     """A failed side effect of a record: an error with no event, so it holds nothing back. Read again while one of
     the same record and code is unresolved, it refreshes that one instead of adding another."""

@@ -61,6 +61,14 @@ CATALOGUE: dict[str, StatusCode] = {
             "Re-sync, then adjust the records as needed once the sync is through.",
         ),
         _code(
+            "ENTITY_IS_DELETED",
+            "The record was deleted in Salesforce while the website changed it: the website's change was not sent "
+            "(nothing was written to the org) and the website keeps the record and its values.",
+            "To keep it: restore the record from Salesforce's Recycle Bin. The next read brings it back and the "
+            "website's change is sent by itself.",
+            "To let it go: delete the record here (the website's delete settles this error).",
+        ),
+        _code(
             "DUPLICATES_DETECTED",
             "A duplicate rule in the org blocked the record.",
             "Fix any errors this one waits behind first.",

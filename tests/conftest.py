@@ -76,3 +76,20 @@ def sf_org(db, emulated_org, monkeypatch):
 @pytest.fixture
 def sf_store(sf_org):
     return StoreFactory(org=sf_org)
+
+
+@pytest.fixture
+def media_server():
+    """http://127.0.0.1:PORT serving tests.triggers.media_server (a real socket, a thread of this process)."""
+    import http.server
+    import threading
+
+    from tests.triggers.media_server import MediaServer
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), MediaServer)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()

@@ -179,6 +179,17 @@ def recorded_accounts(org, count: int, prefix: str = "Account") -> None:
         record_bulk(models.Account.objects.filter(org=org), "create")
 
 
+def upstream_changes(org=None) -> list:
+    """Upstream events other than SCID write-backs (records born in Salesforce getting their SCID): the website's
+    changes, and any echo of the org's."""
+    from changeevents.models import ChangeEvent
+
+    events = ChangeEvent.objects.upstream()
+    if org is not None:
+        events = events.filter(org=org)
+    return [e for e in events if set(e.changed_fields or {}) != {"scid"}]
+
+
 def point_celery_at(monkeypatch, url: str) -> None:
     """This process's Celery app publishes to `url` until the test ends (settings, pools and outage state)."""
     from celery import current_app
@@ -224,3 +235,21 @@ def no_inline_rows(page) -> dict:
         for inline in page.context["inline_admin_formsets"]
         for name in ("TOTAL_FORMS", "INITIAL_FORMS")
     }
+
+
+def change_form_data(response) -> dict:
+    """The POST data of a rendered admin change form as it stands (fields, inline management forms)."""
+    data = {}
+    forms = [response.context["adminform"].form]
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        management = formset.management_form
+        data.update({management.add_prefix(k): v for k, v in management.initial.items()})
+        forms += list(formset.forms)
+    for form in forms:
+        for name in form.fields:
+            value = form[name].value()
+            if value is None or value is False:
+                continue
+            data[form.add_prefix(name)] = [str(v) for v in value] if isinstance(value, list) else value
+    return data

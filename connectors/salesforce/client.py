@@ -240,6 +240,13 @@ class SalesforceClient:
         )
         return _results(items, len(records))
 
+    def update_records(self, sobject: str, records: list[dict], headers: dict | None = None) -> list[RecordResult]:
+        """Collections update by Id (PATCH composite/sobjects), <= 200 records each carrying "id", allOrNone false."""
+        _check_size(records)
+        body = {"allOrNone": False, "records": [{"attributes": {"type": sobject}, **r} for r in records]}
+        items = self.call("composite/sobjects", method="PATCH", json=body, headers=headers or {})
+        return _results(items, len(records))
+
     def delete_records(self, ids: list[str]) -> list[RecordResult]:
         """Collections delete by Id, <= 200 ids, allOrNone false."""
         _check_size(ids)

@@ -66,7 +66,7 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict]]:
 
 def columns_for(mapping: SyncMapping) -> list[str]:
     """The columns a file of this object may have: the synced fields, then parents (by SCID)."""
-    return [*mapping.fields, *(link.field for link in mapping.parents)]
+    return [*mapping.read_fields, *(link.field for link in mapping.parents)]
 
 
 class RowChecker:
@@ -75,7 +75,7 @@ class RowChecker:
     def __init__(self, mapping: SyncMapping, org, scid_column: str, new_records: bool = False):
         self.mapping, self.org, self.model, self.scid_column = mapping, org, mapping.model, scid_column
         self.new_records = new_records
-        self.fields = {name: self.model._meta.get_field(name) for name in mapping.fields}
+        self.fields = {name: self.model._meta.get_field(name) for name in mapping.read_fields}
         self.parents = {link.field: self.model._meta.get_field(link.field) for link in mapping.parents}
         self.allowed = set(columns_for(mapping)) | {scid_column, "scid"}
         self.parent_scids: dict[str, dict[str, int]] = {}

@@ -12,7 +12,7 @@ from changeevents.failures import EventFailure, report_failures
 from changeevents.models import ChangeEvent
 from changeevents.payloads import store_values
 from changeevents.registry import SyncMapping
-from changeevents.values import to_salesforce
+from changeevents.values import pushed_state_hash, to_salesforce
 from connectors.models import Store
 from connectors.salesforce import client_for_org
 
@@ -74,7 +74,10 @@ def _store_ids(mapping, by_scid: dict, successful_csv: str) -> None:
         if record is not None and record.salesforce_id != row["sf__Id"]:
             record.salesforce_id = row["sf__Id"]
             updates.append(record)
-    update_rows(mapping.model, updates, ["salesforce_id"])
+        if record is not None:  # what the org holds now: the next poll skips it coming back (no echo)
+            record.salesforce_hash = pushed_state_hash(record, mapping)
+            updates.append(record)
+    update_rows(mapping.model, {id(r): r for r in updates}.values(), ["salesforce_id", "salesforce_hash"])
 
 
 def _record_failures(org, mapping, by_scid: dict, failed_csv: str) -> int:

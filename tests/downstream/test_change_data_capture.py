@@ -14,7 +14,7 @@ from changeevents.models import ChangeEvent, ChangeStream, SyncCursor
 from changeevents.tasks import poll_downstream_task
 from changeevents.upstream import dispatch_org
 from storefront.models import Account, Contact
-from tests.factories import ContactFactory
+from tests.factories import ContactFactory, upstream_changes
 from tests.processes import wait_for
 
 pytestmark = pytest.mark.django_db
@@ -61,7 +61,7 @@ def test_cdc_create_update_delete_and_undelete_arrive_and_are_applied(cdc_org):
     listen(cdc_org, lambda: Account.objects.filter(salesforce_id=account_id).exists())
     account = Account.objects.get(salesforce_id=account_id)
     assert (account.name, account.phone) == ("Live & Renamed", "111")
-    assert not ChangeEvent.objects.upstream().exists()  # nothing applied from the org goes back up
+    assert not upstream_changes()  # nothing applied from the org goes back up
 
 
 def test_cdc_update_applies_only_changed_fields_and_nulled_fields_become_empty(cdc_org):

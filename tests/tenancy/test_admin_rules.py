@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from connectors.models import CatalogConnector, SalesforceOrg, Store
 from storefront.models import Account, Lead, OrderItem, Product
+from tests.factories import change_form_data
 from tests.tenancy import world
 
 pytestmark = pytest.mark.django_db
@@ -20,24 +21,6 @@ def tenants(db):
 def staff_a(client, tenants):
     client.force_login(tenants.staff_a)
     return client
-
-
-def change_form_data(response) -> dict:
-    """The POST data of a rendered admin change form as it stands (fields, inline management forms)."""
-    data = {}
-    forms = [response.context["adminform"].form]
-    for inline in response.context["inline_admin_formsets"]:
-        formset = inline.formset
-        management = formset.management_form
-        data.update({management.add_prefix(k): v for k, v in management.initial.items()})
-        forms += list(formset.forms)
-    for form in forms:
-        for name in form.fields:
-            value = form[name].value()
-            if value is None or value is False:
-                continue
-            data[form.add_prefix(name)] = [str(v) for v in value] if isinstance(value, list) else value
-    return data
 
 
 def test_staff_see_their_org_but_change_nothing_of_it(staff_a, tenants):
