@@ -1,5 +1,7 @@
 """`bench downstream --records N`: N changed rows read from the emulated org and applied in one poll, then five
-polls of the quiet org (rows re-read and seconds per poll: they share one SystemModstamp per 1,000 rows).
+polls of the quiet org (rows re-read and seconds per poll: they share one SystemModstamp per 1,000 rows), then the
+write-back of the rows' SCIDs (the org created them without External_ID__c): its API calls and time, and the
+downstream events when they are read back (0: no echo).
 
 Runs in a throwaway database (support.isolated): a running installation is neither written nor locked.
 """
@@ -36,6 +38,11 @@ def run(options, stdout) -> dict:
     stdout.write(
         f"  quiet org afterwards: rows re-read per poll {figures['quiet_rows']}, "
         f"seconds per poll {', '.join(f'{s:.3f}' for s in figures['quiet_seconds'])}"
+    )
+    stdout.write(
+        f"  SCID write-back: {figures['write_back_records']} records in {figures['write_back_api_calls']} API calls "
+        f"(ceil(n/200) = {-(-figures['write_back_records'] // 200)}), {figures['write_back_seconds']:.2f} s; "
+        f"downstream events when read back: {figures['write_back_echo_events']}"
     )
     return figures
 
@@ -80,4 +87,27 @@ def _measure(emulator, records: int) -> dict:
         started = time.perf_counter()
         figures["quiet_rows"].append(poll_org(org.pk, sobjects=["Account"]).rows)
         figures["quiet_seconds"].append(time.perf_counter() - started)
+    figures.update(_write_back(emulator, org))
     return figures
+
+
+def _write_back(emulator, org) -> dict:
+    """The rows were born in the org without External_ID__c: the dispatch that writes their SCIDs back, and the poll
+    that reads them again (downstream events it records: 0 is no echo)."""
+    from changeevents.downstream import poll_org
+    from changeevents.models import ChangeEvent
+    from changeevents.upstream import dispatch_org
+
+    calls = emulator.control.call_count()
+    started = time.perf_counter()
+    summary = dispatch_org(org.pk)
+    seconds = time.perf_counter() - started
+    calls = emulator.control.call_count() - calls
+    events = ChangeEvent.objects.downstream().count()
+    poll_org(org.pk, sobjects=["Account"])
+    return {
+        "write_back_records": summary.synced,
+        "write_back_api_calls": calls,
+        "write_back_seconds": seconds,
+        "write_back_echo_events": ChangeEvent.objects.downstream().count() - events,
+    }
