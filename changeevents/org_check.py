@@ -15,7 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 from connectors.models import SalesforceOrg
 from connectors.salesforce import SalesforceCallError, client_for_org
 
-from .registry import CURRENCY_FIELD, STORE_FIELD, SyncMapping, registry
+from .registry import CURRENCY_FIELD, MASTER_RECORD_FIELD, STORE_FIELD, SyncMapping, registry
 
 BATCH_LIMIT = 25
 
@@ -114,6 +114,8 @@ def _check_object(org, mapping: SyncMapping, describe: dict | str) -> ObjectChec
     wanted = [*mapping.fields.values(), *(link.lookup for link in mapping.parents)]
     if mapping.sends_store:
         wanted.append(STORE_FIELD)
+    if mapping.mergeable:
+        wanted.append(MASTER_RECORD_FIELD)  # read to move a merged record's children
     missing = [name for name in wanted if name not in fields]
     if missing:
         check.problems.append(f"missing field(s) {', '.join(missing)}")

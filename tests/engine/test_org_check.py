@@ -88,3 +88,12 @@ def test_the_org_page_warns_when_its_credential_variables_are_missing(admin_clie
     assert "SF_ACME_SECURITY_TOKEN" in warning and "SF_ACME_PASSWORD" not in warning
     monkeypatch.setenv("SF_ACME_SECURITY_TOKEN", "token")
     assert _messages(admin_client.get(url)) == []
+
+
+def test_check_org_names_a_missing_composite_key_field(sf_org, org_schema):
+    del org_schema["objects"]["OrderItem"]["fields"]["Composite_Key__c"]
+    sf_org.emulator.control.load_schema(org_schema)
+
+    result = check_org(sf_org)
+
+    assert result.problems == ["OrderItem: missing field(s) Composite_Key__c"]
