@@ -207,7 +207,7 @@ class Applier:
                 lacking_scid.append(record)
         self._write(creates, updates)
         OrgDeletes(self).relink([r for r in creates if r.pk])
-        requeue_restored(self.org.pk, self.mapping.label, [o.pk for o in matched if o is not None])
+        requeue_restored(self.org.pk, self.mapping.label, pending)  # only records with open changes can have one
         self._write_back_scids([r for r in lacking_scid if r.pk])
 
     def _new_record(self, row: dict, values: dict, digest: str):

@@ -77,13 +77,7 @@ class OrgDeletes:
         """Records with a change of their values not yet in Salesforce (what the website assigns itself, its SCID
         and keys, is not such a change: it goes with the record)."""
         own = {"scid", *self.mapping.website_owned}
-        events = (
-            ChangeEvent.objects.upstream()
-            .open()
-            .filter(org=self.org, model_label=self.mapping.label, object_pk__in=pks)
-            .values_list("object_pk", "event_type", "changed_fields")
-        )
-        return {pk for pk, kind, changed in events if kind != "update" or set(changed or {}) - own}
+        return {pk for pk, fields in self.applier._pending_upstream_fields(pks).items() if fields - own}
 
     def _winners(self, rows: list[dict]) -> dict[str, int]:
         masters = {row[MASTER_RECORD_FIELD] for row in rows if row.get(MASTER_RECORD_FIELD)}

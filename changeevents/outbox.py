@@ -30,24 +30,20 @@ DELETED_IN_ORG = ("ENTITY_IS_DELETED",)  # a change of a record the org deleted:
 def requeue_restored(org_id: int, model_label: str, object_pks) -> int:
     """Records the org restored from its Recycle Bin: their changes refused because the record was deleted there,
     and every change held behind those, are due again; their errors are resolved. Returns how many were requeued."""
+    object_pks = list(object_pks)
+    if not object_pks:
+        return 0
     roots = list(
         ChangeEvent.objects.upstream()
         .failed()
-        .filter(org_id=org_id, model_label=model_label, object_pk__in=list(object_pks))
+        .filter(org_id=org_id, model_label=model_label, object_pk__in=object_pks)
         .filter(last_status_code__in=DELETED_IN_ORG)
         .values_list("pk", flat=True)
     )
     if not roots:
         return 0
-    ids = roots + list(ChangeEvent.objects.held().filter(blocked_by__in=roots).values_list("pk", flat=True))
-    ChangeEvent.objects.filter(pk__in=ids).update(
-        status=ChangeEvent.Status.PENDING,
-        next_attempt_at=timezone.now(),
-        attempts=0,
-        blocked_by=None,
-        claimed_by="",
-        claimed_until=None,
-    )
+    ids = roots + _held_behind(roots)
+    _due_again(ids, reset_attempts=True)
     failures_settled(ids)
     schedule_dispatch(org_id)
     return len(ids)
@@ -60,13 +56,23 @@ def settle_deleted_on_both_sides(org_id: int, model_label: str, object_pk: int) 
     moot = list(record.filter(status__in=("failed", "held")).values_list("pk", flat=True))
     if not moot:
         return []
-    now = timezone.now()
-    ChangeEvent.objects.filter(pk__in=moot).update(status=ChangeEvent.Status.SUPERSEDED, processed_at=now)
-    behind = list(ChangeEvent.objects.held().filter(blocked_by__in=moot).values_list("pk", flat=True))
-    ChangeEvent.objects.filter(pk__in=behind).update(
-        status=ChangeEvent.Status.PENDING, next_attempt_at=now, blocked_by=None
-    )
+    ChangeEvent.objects.filter(pk__in=moot).update(status=ChangeEvent.Status.SUPERSEDED, processed_at=timezone.now())
+    behind = _held_behind(moot)
+    _due_again(behind)
     failures_settled(moot + behind)
     if behind:
         schedule_dispatch(org_id)
     return moot
+
+
+def _held_behind(roots: list[int]) -> list[int]:
+    return list(ChangeEvent.objects.held().filter(blocked_by__in=roots).values_list("pk", flat=True))
+
+
+def _due_again(ids: list[int], reset_attempts: bool = False) -> None:
+    """Back to pending, due now and released from whatever held them (attempts counted afresh if asked)."""
+    fields = {"status": ChangeEvent.Status.PENDING, "next_attempt_at": timezone.now(), "blocked_by": None}
+    fields |= {"claimed_by": "", "claimed_until": None}
+    if reset_attempts:
+        fields["attempts"] = 0
+    ChangeEvent.objects.filter(pk__in=ids).update(**fields)

@@ -7,10 +7,11 @@
   associated with that account."; apexcode: langCon_apex_dml_examples_delete.htm]
 - An undelete restores the record and what its delete cascaded to, with their Ids and values; one whose
   External_ID__c another live record took meanwhile is refused DUPLICATE_VALUE.
-- A merge (Account, Contact, Lead) deletes the losing records with MasterRecordId set to the winner, moves their
-  children to the winner, and updates the winner. Reparented children fire no triggers and get no change events
-  [apexcode: apex_triggers_merge_statements.htm]: here they keep their SystemModstamp too, so a subscriber must move
-  its own copies of them. The change events are the losers' DELETE and the winner's UPDATE.
+- A merge (Account, Contact, Lead; a master and up to two others [api: sforce_api_calls_merge.htm]) deletes the
+  losing records with MasterRecordId set to the winner, moves their children to the winner, and updates the winner.
+  Reparented children fire no triggers and get no change events [apexcode: apex_triggers_merge_statements.htm]:
+  here they keep their SystemModstamp too, so a subscriber must move its own copies of them. The change events are
+  the losers' DELETE and the winner's UPDATE.
 """
 
 from __future__ import annotations

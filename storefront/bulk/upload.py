@@ -71,13 +71,11 @@ def _store_ids(mapping, by_scid: dict, successful_csv: str) -> None:
     updates = []
     for row in csv.DictReader(io.StringIO(successful_csv)):
         record = by_scid.get(row.get(mapping.external_id))
-        if record is not None and record.salesforce_id != row["sf__Id"]:
+        if record is not None:  # with the hash of what the org holds now, the next poll skips it (no echo)
             record.salesforce_id = row["sf__Id"]
-            updates.append(record)
-        if record is not None:  # what the org holds now: the next poll skips it coming back (no echo)
             record.salesforce_hash = pushed_state_hash(record, mapping)
             updates.append(record)
-    update_rows(mapping.model, {id(r): r for r in updates}.values(), ["salesforce_id", "salesforce_hash"])
+    update_rows(mapping.model, updates, ["salesforce_id", "salesforce_hash"])
 
 
 def _record_failures(org, mapping, by_scid: dict, failed_csv: str) -> int:
